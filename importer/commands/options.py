@@ -1,0 +1,144 @@
+"""Options shared by several subcommands, defined once, and the ``RunOptions`` built from them."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from importer.client import Timeouts
+from importer.config import Target, resolve_target
+from importer.errors import UsageError
+from importer.pushing import PushOptions
+from importer.reading import ReadOptions
+from importer.runner import RunOptions
+
+
+def add_input_options(parser: argparse.ArgumentParser) -> None:
+    """Options that say how to read the file and map it."""
+    parser.add_argument("file", type=Path, help="the fleet file (.csv, .xlsx, ...)")
+    parser.add_argument(
+        "-m", "--mapping", type=Path, metavar="PATH", help="mapping profile (YAML); see mappings/"
+    )
+    parser.add_argument(
+        "--set",
+        dest="constants",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="send VALUE as FIELD on every row, e.g. --set plateType=Passenger (repeatable)",
+    )
+    parser.add_argument(
+        "--sheet", metavar="NAME", help="worksheet to read (default: first with data)"
+    )
+    parser.add_argument(
+        "--header-row",
+        type=int,
+        metavar="N",
+        help="row number of the header row (default: detected)",
+    )
+    parser.add_argument("--encoding", help="text encoding of a CSV file (default: detected)")
+    parser.add_argument("--delimiter", help="CSV delimiter (default: detected)")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        metavar="PATH",
+        help="results workbook to write (default: <file stem>.results.xlsx beside the file)",
+    )
+
+
+def add_target_options(parser: argparse.ArgumentParser) -> None:
+    """Options that say where to push; the token comes only from the environment or --config."""
+    parser.add_argument(
+        "--base-url", metavar="URL", help="OPS-COM base URL (default: $OPSCOM_BASE_URL)"
+    )
+    parser.add_argument(
+        "--client-code", metavar="CODE", help="OPS-COM client code (default: $OPSCOM_CLIENT_CODE)"
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="TOML file with base_url, client_code, api_token",
+    )
+
+
+def add_push_options(parser: argparse.ArgumentParser) -> None:
+    """Options that say how hard to push."""
+    parser.add_argument(
+        "-c",
+        "--concurrency",
+        type=int,
+        default=8,
+        metavar="N",
+        help="requests in flight (default: 8)",
+    )
+    parser.add_argument(
+        "--transport",
+        choices=("aiohttp", "httpx"),
+        default="aiohttp",
+        help="HTTP transport under httpx (default: aiohttp, the faster one)",
+    )
+    parser.add_argument(
+        "--connect-timeout", type=float, default=10.0, metavar="SECONDS", help="default: 10"
+    )
+    parser.add_argument(
+        "--read-timeout", type=float, default=30.0, metavar="SECONDS", help="default: 30"
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="longest time for one whole request (default: 60)",
+    )
+    parser.add_argument(
+        "--max-attempts", type=int, default=6, metavar="N", help="attempts per row (default: 6)"
+    )
+
+
+def parse_constants(pairs: list[str]) -> dict[str, str]:
+    """Turn ``--set FIELD=VALUE`` options into a dict."""
+    constants: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--set '{pair}': use the form FIELD=VALUE, e.g. plateType=Passenger.")
+        constants[name.strip()] = value
+    return constants
+
+
+def build_run_options(args: argparse.Namespace, *, dry_run: bool) -> RunOptions:
+    """Build the one options object of a run from parsed arguments."""
+    if getattr(args, "concurrency", 1) < 1:
+        raise UsageError("--concurrency must be at least 1.")
+    push = PushOptions(
+        concurrency=getattr(args, "concurrency", 8),
+        max_attempts=getattr(args, "max_attempts", 6),
+        request_timeout=getattr(args, "request_timeout", 60.0),
+    )
+    timeouts = Timeouts(
+        connect=getattr(args, "connect_timeout", 10.0),
+        read=getattr(args, "read_timeout", 30.0),
+        total=getattr(args, "request_timeout", 60.0),
+    )
+    return RunOptions(
+        input_path=args.file,
+        profile_path=args.mapping,
+        constants=parse_constants(args.constants),
+        results_path=args.results,
+        read=ReadOptions(args.sheet, args.header_row, args.encoding, args.delimiter),
+        push=push,
+        timeouts=timeouts,
+        transport=getattr(args, "transport", "aiohttp"),
+        dry_run=dry_run,
+        command=shlex.join(["opscom-import", *sys.argv[1:]]),
+    )
+
+
+def target_from_args(args: argparse.Namespace) -> Target:
+    """Resolve the target from options, the environment and ``--config``."""
+    return resolve_target(
+        base_url=args.base_url, client_code=args.client_code, config_file=args.config
+    )

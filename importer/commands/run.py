@@ -1,0 +1,66 @@
+"""``opscom-import run``: push a fleet file to OPS-COM and write the results workbook."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from importer.commands.options import (
+    add_input_options,
+    add_push_options,
+    add_target_options,
+    build_run_options,
+    target_from_args,
+)
+from importer.errors import ExitCode
+from importer.progress import ProgressBar
+from importer.records import Status
+from importer.runner import Prepared, RunOutcome, run_import
+
+EXAMPLE = """example:
+  export OPSCOM_BASE_URL=https://controller.operationscommander.io
+  export OPSCOM_CLIENT_CODE=OC_TOMA
+  export OPSCOM_API_TOKEN=...   # never on the command line
+  opscom-import run fleet.xlsx --mapping mappings/fleet.yaml"""
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="push a fleet file to OPS-COM and write a results workbook",
+        description="Read, map, validate and push every row, then write the results workbook.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_input_options(parser)
+    add_target_options(parser)
+    add_push_options(parser)
+    parser.add_argument(
+        "--dry-run", action="store_true", help="read, map and validate only; send nothing"
+    )
+    parser.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    options = build_run_options(args, dry_run=args.dry_run)
+    target = None if args.dry_run else target_from_args(args)
+    with ProgressBar() as bar:
+
+        def prepared(ready: Prepared) -> None:
+            bar.start(sum(r.status is Status.VALID for r in ready.results))
+
+        outcome = run_import(options, target, on_prepared=prepared, on_row=bar.advance)
+    print_outcome(outcome)
+    return int(outcome.exit_code)
+
+
+def print_outcome(outcome: RunOutcome) -> None:
+    """Print the one-line summary and, if the run was stopped, why."""
+    counts = ", ".join(f"{count} {status}" for status, count in outcome.summary.counts.items())
+    rows = sum(outcome.summary.counts.values())
+    print(f"{rows} rows: {counts}. Results: {outcome.results_path}")
+    if outcome.stopped_by is not None:
+        print(f"error: {outcome.stopped_by}", file=sys.stderr)
+    elif outcome.exit_code is ExitCode.ROWS_FAILED:
+        print("Some rows were not imported; see the Errors column of the results.", file=sys.stderr)

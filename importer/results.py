@@ -1,0 +1,114 @@
+"""Write the results workbook: every input row with its verdict, plus a Summary sheet.
+
+Identifier cells are always written as text and never as formulas, so a plate such as
+``00123`` or a value such as ``=HYPERLINK(...)`` shows exactly as it was read. The workbook is
+written to a temporary file beside the target and renamed into place, so an interrupted run
+never leaves a broken file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from importer import __version__
+from importer.records import RowResult, RunSummary, Status
+
+RESULT_COLUMNS = ("Status", "Errors", "Warnings", "Attempts", "HTTP status", "Finished at")
+RESULTS_SHEET = "Results"
+SUMMARY_SHEET = "Summary"
+
+
+def default_results_path(input_path: Path) -> Path:
+    """Return ``<input stem>.results.xlsx`` beside the input."""
+    return input_path.with_name(f"{input_path.stem}.results.xlsx")
+
+
+def count_statuses(results: Iterable[RowResult]) -> dict[str, int]:
+    """Count rows per status, in the order statuses are declared."""
+    counts = Counter(result.status for result in results)
+    return {status.value: counts[status] for status in Status if counts[status]}
+
+
+def write_results(
+    path: Path, headers: Sequence[str], results: Sequence[RowResult], summary: RunSummary
+) -> Path:
+    """Write the workbook atomically and return its path."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(RESULTS_SHEET)
+    bold = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    sheet.append([_text_cell(sheet, text, bold) for text in ("Row", *headers, *RESULT_COLUMNS)])
+    for result in results:
+        sheet.append(_result_cells(sheet, result))
+    _write_summary(workbook.create_sheet(SUMMARY_SHEET), summary, bold)
+    return _save_atomically(workbook, path)
+
+
+def _result_cells(sheet: Worksheet, result: RowResult) -> list[object]:
+    cells: list[object] = [result.source.number]
+    cells.extend(_text_cell(sheet, text) for text in result.source.cells)
+    cells.extend(
+        [
+            _text_cell(sheet, result.status.value),
+            _text_cell(sheet, "\n".join(result.errors)),
+            _text_cell(sheet, "\n".join(result.warnings)),
+            result.attempts or None,
+            result.http_status,
+            _text_cell(sheet, result.finished_at or ""),
+        ]
+    )
+    return cells
+
+
+def _text_cell(sheet: Worksheet, text: str, font: Font | None = None) -> Cell:
+    """Return a cell that Excel shows as the exact text, never as a number or a formula."""
+    cell = WriteOnlyCell(sheet, value=text or None)
+    if text:
+        cell.data_type = "s"
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def _write_summary(sheet: Worksheet, summary: RunSummary, bold: Font) -> None:
+    rows: list[tuple[str, object]] = [
+        ("Command", summary.command),
+        ("Input file", str(summary.input_file)),
+        ("Sheet", summary.sheet or ""),
+        ("Mapping profile", summary.profile),
+        ("Target", summary.target),
+        ("Started", summary.started_at),
+        ("Finished", summary.finished_at),
+        ("Duration (s)", round(summary.duration_seconds, 2)),
+        ("Tool version", __version__),
+    ]
+    rows.extend((f"Rows {status}", count) for status, count in summary.counts.items())
+    rows.extend(("Note", note) for note in summary.notes)
+    sheet.append([_text_cell(sheet, "Item", bold), _text_cell(sheet, "Value", bold)])
+    for label, value in rows:
+        shown = _text_cell(sheet, value) if isinstance(value, str) else value
+        sheet.append([_text_cell(sheet, label), shown])
+
+
+def _save_atomically(workbook: Workbook, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        workbook.save(temporary)
+        Path(temporary).replace(path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            Path(temporary).unlink()
+        raise
+    return path
