@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -36,11 +37,14 @@ class SourceRow:
 
 @dataclass(slots=True)
 class Table:
-    """A fleet file read into text: its headers and data rows (blank rows already dropped)."""
+    """A fleet file opened for reading: its headers, and its data rows without the blank ones.
+
+    ``rows`` may be a one-shot iterator that reads the file lazily, so iterate it once.
+    """
 
     path: Path
     headers: list[str]
-    rows: list[SourceRow]
+    rows: Iterable[SourceRow]
     sheet: str | None = None
     header_row: int = 1
     notes: list[str] = field(default_factory=list)

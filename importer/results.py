@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from importer import __version__
-from importer.records import RowResult, RunSummary, Status
+from importer.records import RowResult, RunSummary
 
 RESULT_COLUMNS = ("Status", "Errors", "Warnings", "Attempts", "HTTP status", "Finished at")
 RESULTS_SHEET = "Results"
@@ -33,25 +32,44 @@ def default_results_path(input_path: Path) -> Path:
     return input_path.with_name(f"{input_path.stem}.results.xlsx")
 
 
-def count_statuses(results: Iterable[RowResult]) -> dict[str, int]:
-    """Count rows per status, in the order statuses are declared."""
-    counts = Counter(result.status for result in results)
-    return {status.value: counts[status] for status in Status if counts[status]}
+class ResultsWriter:
+    """Stream rows into a results workbook; ``finish`` adds the Summary and renames it into place.
+
+    openpyxl's write-only mode spools rows to disk as they come, so memory stays flat. Used
+    as a context manager, a writer that never reached ``finish`` leaves no file behind.
+    """
+
+    def __init__(self, path: Path, headers: Sequence[str]) -> None:
+        self.path = path
+        self._workbook = Workbook(write_only=True)
+        self._sheet = self._workbook.create_sheet(RESULTS_SHEET)
+        self._bold = Font(bold=True)
+        self._sheet.freeze_panes = "A2"
+        titles = ("Row", *headers, *RESULT_COLUMNS)
+        self._sheet.append([_text_cell(self._sheet, text, self._bold) for text in titles])
+
+    def write(self, result: RowResult) -> None:
+        self._sheet.append(_result_cells(self._sheet, result))
+
+    def finish(self, summary: RunSummary) -> Path:
+        _write_summary(self._workbook.create_sheet(SUMMARY_SHEET), summary, self._bold)
+        return _save_atomically(self._workbook, self.path)
+
+    def __enter__(self) -> ResultsWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._workbook.close()
 
 
 def write_results(
-    path: Path, headers: Sequence[str], results: Sequence[RowResult], summary: RunSummary
+    path: Path, headers: Sequence[str], results: Iterable[RowResult], summary: RunSummary
 ) -> Path:
-    """Write the workbook atomically and return its path."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(RESULTS_SHEET)
-    bold = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    sheet.append([_text_cell(sheet, text, bold) for text in ("Row", *headers, *RESULT_COLUMNS)])
-    for result in results:
-        sheet.append(_result_cells(sheet, result))
-    _write_summary(workbook.create_sheet(SUMMARY_SHEET), summary, bold)
-    return _save_atomically(workbook, path)
+    """Write a whole results workbook atomically and return its path."""
+    with ResultsWriter(path, headers) as writer:
+        for result in results:
+            writer.write(result)
+        return writer.finish(summary)
 
 
 def _result_cells(sheet: Worksheet, result: RowResult) -> list[object]:

@@ -1,4 +1,9 @@
-"""Run one import: read, map, validate, push and write the results workbook."""
+"""Run one import: read, map, validate, push and write the results workbook.
+
+Rows stream from the reader through mapping and validation. A dry run (``validate``) writes
+each row to the results as soon as it is checked, so memory stays flat for any file size; a
+push run keeps the rows in memory until their answers arrive.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ import dataclasses
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,16 +22,19 @@ import httpx
 from importer.client import OpsComClient, Timeouts, TransportName, make_transport
 from importer.config import Target
 from importer.errors import ExitCode, ServerConfigurationError, UsageError
-from importer.mapping import MappedRow, Mapper, Profile, load_profile, with_constants
+from importer.mapping import Mapper, Profile, load_profile, with_constants
 from importer.pushing import Pusher, PushOptions, PushOutcome
 from importer.reading import ReadOptions, read_table
 from importer.records import FINISHED_STATUSES, RowResult, RunSummary, Status, Table
-from importer.results import count_statuses, default_results_path, write_results
+from importer.results import ResultsWriter, default_results_path
 from importer.validation import Verdict, validate_row
 
 logger = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[RowResult], None]
+RowCallback = Callable[[RowResult], None]
+
+#: Statuses that do not make the exit code 1.
+ACCEPTABLE_STATUSES = FINISHED_STATUSES | {Status.VALID, Status.DUPLICATE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,21 +55,27 @@ class RunOptions:
 
 @dataclass(slots=True)
 class Prepared:
-    """A file read, mapped and validated: one result per row, ready to push."""
+    """A file opened and its profile bound to the headers; ``results`` streams the checked rows."""
 
     table: Table
     profile: Profile
-    results: list[RowResult]
+    mapper: Mapper
+    results: Iterator[RowResult]
 
 
 @dataclass(slots=True)
 class RunOutcome:
-    """What a run produced: the results file, the summary and the exit code."""
+    """What a run produced.
+
+    ``results`` holds every row of a push run; a dry run streams its rows to the workbook
+    and keeps only the first invalid ones in ``first_invalid``.
+    """
 
     results_path: Path
     summary: RunSummary
-    results: list[RowResult]
     exit_code: ExitCode
+    results: list[RowResult] = field(default_factory=list)
+    first_invalid: list[RowResult] = field(default_factory=list)
     stopped_by: ServerConfigurationError | None = None
 
 
@@ -72,7 +87,7 @@ def load_run_profile(options: RunOptions) -> Profile:
 
 
 def prepare(options: RunOptions) -> Prepared:
-    """Read, map and validate the input; every row gets a result with status valid or invalid."""
+    """Open the input and bind the profile; rows are read, mapped and validated lazily."""
     profile = load_run_profile(options)
     read_options = dataclasses.replace(
         options.read,
@@ -81,12 +96,13 @@ def prepare(options: RunOptions) -> Prepared:
     )
     table = read_table(options.input_path, read_options)
     mapper = Mapper(profile, table.headers)
-    results = [_result_for(validate_row(mapper.map_row(row))) for row in table.rows]
-    return Prepared(table, profile, results)
+    results = (result_for(validate_row(mapper.map_row(row))) for row in table.rows)
+    return Prepared(table, profile, mapper, results)
 
 
-def _result_for(verdict: Verdict) -> RowResult:
-    mapped: MappedRow = verdict.row
+def result_for(verdict: Verdict) -> RowResult:
+    """Turn a validation verdict into a row result with status valid or invalid."""
+    mapped = verdict.row
     return RowResult(
         source=mapped.source,
         payload=mapped.payload,
@@ -101,59 +117,108 @@ def run_import(
     target: Target | None,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
-    on_prepared: Callable[[Prepared], None] | None = None,
-    on_row: ProgressCallback | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_row: RowCallback | None = None,
 ) -> RunOutcome:
-    """Run a whole import and write its results workbook."""
-    started = time.monotonic()
-    started_at = _now()
+    """Run a whole import and write its results workbook.
+
+    ``on_start`` receives the number of rows about to be sent and ``on_row`` each row as its
+    answer arrives; the CLI uses them for the progress bar.
+    """
+    if not options.dry_run and target is None:
+        raise UsageError("no target configured; see --base-url and OPSCOM_BASE_URL.")
+    clock = RunClock()
     prepared = prepare(options)
-    if on_prepared is not None:
-        on_prepared(prepared)
-    stopped_by = None
-    if not options.dry_run:
-        if target is None:
-            raise UsageError("no target configured; see --base-url and OPSCOM_BASE_URL.")
-        stopped_by = asyncio.run(_push(prepared.results, target, options, transport, on_row))
-    summary = RunSummary(
+    results_path = options.results_path or default_results_path(options.input_path)
+    outcome = RunOutcome(results_path, new_summary(options, prepared, target), ExitCode.OK)
+    with ResultsWriter(results_path, prepared.table.headers) as writer:
+        if options.dry_run:
+            rows: Iterator[RowResult] = prepared.results
+        else:
+            assert target is not None
+            outcome.results = list(prepared.results)
+            if on_start is not None:
+                on_start(sum(result.status is Status.VALID for result in outcome.results))
+            outcome.stopped_by = asyncio.run(
+                push_results(outcome.results, target, options, transport, on_row)
+            )
+            rows = iter(outcome.results)
+        counts = write_rows(writer, rows, outcome)
+        finish_summary(outcome, prepared.table, counts, clock)
+        writer.finish(outcome.summary)
+    outcome.exit_code = exit_code_for(counts, outcome.stopped_by)
+    return outcome
+
+
+def write_rows(
+    writer: ResultsWriter, rows: Iterator[RowResult], outcome: RunOutcome
+) -> Counter[Status]:
+    """Write every row to the results and count the statuses."""
+    counts: Counter[Status] = Counter()
+    for result in rows:
+        writer.write(result)
+        counts[result.status] += 1
+        if result.status is Status.INVALID and len(outcome.first_invalid) < 5:
+            outcome.first_invalid.append(result)
+    return counts
+
+
+class RunClock:
+    """Wall-clock start time and a monotonic timer for the duration."""
+
+    def __init__(self) -> None:
+        self.started_at = now_local()
+        self._started = time.monotonic()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self._started
+
+
+def new_summary(options: RunOptions, prepared: Prepared, target: Target | None) -> RunSummary:
+    """Start the Summary sheet's facts; counts and times are filled in at the end."""
+    return RunSummary(
         command=options.command,
         input_file=options.input_path,
         sheet=prepared.table.sheet,
         profile=str(prepared.profile.path or "(none)"),
-        target="(dry run: nothing sent)" if options.dry_run else target.label if target else "",
-        started_at=started_at,
-        finished_at=_now(),
-        duration_seconds=time.monotonic() - started,
-        counts=count_statuses(prepared.results),
-        notes=[*prepared.table.notes, *([str(stopped_by)] if stopped_by else [])],
-    )
-    results_path = options.results_path or default_results_path(options.input_path)
-    write_results(results_path, prepared.table.headers, prepared.results, summary)
-    return RunOutcome(
-        results_path,
-        summary,
-        prepared.results,
-        _exit_code(prepared.results, stopped_by),
-        stopped_by,
+        target="(dry run: nothing sent)" if target is None or options.dry_run else target.label,
+        started_at=now_local(),
     )
 
 
-async def _push(
+def finish_summary(
+    outcome: RunOutcome, table: Table, counts: Counter[Status], clock: RunClock
+) -> None:
+    summary = outcome.summary
+    summary.started_at = clock.started_at
+    summary.finished_at = now_local()
+    summary.duration_seconds = clock.elapsed()
+    summary.counts = {status.value: counts[status] for status in Status if counts[status]}
+    summary.notes = [*table.notes]
+    if outcome.stopped_by is not None:
+        summary.notes.append(str(outcome.stopped_by))
+
+
+async def push_results(
     results: list[RowResult],
     target: Target,
     options: RunOptions,
     transport: httpx.AsyncBaseTransport | None,
-    on_row: ProgressCallback | None,
+    on_row: RowCallback | None,
 ) -> ServerConfigurationError | None:
+    """Push every valid row, updating each result in place as its answer arrives."""
+
     def record(index: int, outcome: PushOutcome) -> None:
-        _apply_outcome(results[index], outcome)
+        apply_outcome(results[index], outcome)
         if on_row is not None:
             on_row(results[index])
 
     transport = transport or make_transport(options.transport, options.push.concurrency)
     async with OpsComClient(target, transport=transport, timeouts=options.timeouts) as client:
         pusher: Pusher[int] = Pusher(client, options.push, record)
-        items = ((index, r.payload) for index, r in enumerate(results) if r.status is Status.VALID)
+        items = (
+            (i, result.payload) for i, result in enumerate(results) if result.status is Status.VALID
+        )
         report = await pusher.run(items)
     for result in results:
         if result.status is Status.VALID:
@@ -165,7 +230,8 @@ async def _push(
     return report.stopped_by
 
 
-def _apply_outcome(result: RowResult, outcome: PushOutcome) -> None:
+def apply_outcome(result: RowResult, outcome: PushOutcome) -> None:
+    """Copy a push outcome into the row's result."""
     result.status = outcome.status
     result.attempts = outcome.attempts
     result.http_status = outcome.http_status
@@ -176,14 +242,14 @@ def _apply_outcome(result: RowResult, outcome: PushOutcome) -> None:
     result.warnings.extend(f"Server: {warning}" for warning in outcome.warnings)
 
 
-def _exit_code(results: list[RowResult], stopped_by: ServerConfigurationError | None) -> ExitCode:
+def exit_code_for(counts: Counter[Status], stopped_by: ServerConfigurationError | None) -> ExitCode:
+    """Return 3 when the server rejected the configuration, 1 when any row did not make it."""
     if stopped_by is not None:
         return ExitCode.SERVER_CONFIGURATION
-    ok = FINISHED_STATUSES | {Status.VALID, Status.DUPLICATE}
-    if all(result.status in ok for result in results):
-        return ExitCode.OK
-    return ExitCode.ROWS_FAILED
+    if any(count and status not in ACCEPTABLE_STATUSES for status, count in counts.items()):
+        return ExitCode.ROWS_FAILED
+    return ExitCode.OK
 
 
-def _now() -> str:
+def now_local() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")

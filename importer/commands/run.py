@@ -15,8 +15,7 @@ from importer.commands.options import (
 )
 from importer.errors import ExitCode
 from importer.progress import ProgressBar
-from importer.records import Status
-from importer.runner import Prepared, RunOutcome, run_import
+from importer.runner import RunOutcome, run_import
 
 EXAMPLE = """example:
   export OPSCOM_BASE_URL=https://controller.operationscommander.io
@@ -46,11 +45,7 @@ def main(args: argparse.Namespace) -> int:
     options = build_run_options(args, dry_run=args.dry_run)
     target = None if args.dry_run else target_from_args(args)
     with ProgressBar() as bar:
-
-        def prepared(ready: Prepared) -> None:
-            bar.start(sum(r.status is Status.VALID for r in ready.results))
-
-        outcome = run_import(options, target, on_prepared=prepared, on_row=bar.advance)
+        outcome = run_import(options, target, on_start=bar.start, on_row=bar.advance)
     print_outcome(outcome)
     return int(outcome.exit_code)
 
