@@ -65,6 +65,8 @@ class Profile:
     sheet: str | None = None
     header_row: int | None = None
     ignore_columns: tuple[str, ...] = ()
+    #: ``compact`` removes spaces and dashes from plates before sending; ``keep`` sends them.
+    plate_style: str = "compact"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,18 @@ def profile_from_dict(document: Mapping[str, Any], *, path: Path | None = None) 
         sheet=None if sheet is None else str(sheet),
         header_row=None if header_row is None else int(header_row),
         ignore_columns=tuple(str(name) for name in document.get("ignore_columns") or ()),
+        plate_style=_plate_style(document.get("plate_style", "compact"), path),
     )
+
+
+def _plate_style(value: object, path: Path | None) -> str:
+    if value not in ("compact", "keep"):
+        raise MappingError(
+            f"plate_style '{value}' is not valid; use 'compact' (remove spaces and dashes) "
+            "or 'keep'.",
+            path=path,
+        )
+    return str(value)
 
 
 def _rule_from_yaml(name: object, spec: object, path: Path | None) -> FieldRule:
@@ -169,6 +182,7 @@ def with_constants(profile: Profile, constants: Mapping[str, str]) -> Profile:
         sheet=profile.sheet,
         header_row=profile.header_row,
         ignore_columns=profile.ignore_columns,
+        plate_style=profile.plate_style,
     )
 
 

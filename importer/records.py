@@ -81,6 +81,10 @@ class RowResult:
     http_status: int | None = None
     finished_at: str | None = None
     error_code: str | None = None
+    #: Stable codes of the row's errors and warnings (``missing-plate``, ``server-9021``...),
+    #: counted on the Summary sheet.
+    error_codes: list[str] = field(default_factory=list)
+    warning_codes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -109,6 +109,8 @@ def result_for(verdict: Verdict) -> RowResult:
         status=Status.VALID if verdict.is_valid else Status.INVALID,
         errors=[issue.message for issue in verdict.errors],
         warnings=[*mapped.source.warnings, *(issue.message for issue in verdict.warnings)],
+        error_codes=[issue.code for issue in verdict.errors],
+        warning_codes=[issue.code for issue in verdict.warnings],
     )
 
 
@@ -239,6 +241,8 @@ def apply_outcome(result: RowResult, outcome: PushOutcome) -> None:
     result.error_code = str(outcome.error_code) if outcome.error_code is not None else None
     if outcome.status in (Status.REJECTED, Status.FAILED) and outcome.message:
         result.errors.append(outcome.message)
+        code = f"server-{outcome.error_code}" if outcome.error_code else "push-failed"
+        result.error_codes.append(code)
     result.warnings.extend(f"Server: {warning}" for warning in outcome.warnings)
 
 
