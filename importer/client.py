@@ -10,25 +10,35 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Literal
 
 import httpx
 
-from importer.config import Target
+from importer.config import Secret, Target
 from importer.records import Payload
+from importer.transport import TransportName, make_transport, pool_limits
 
-TransportName = Literal["aiohttp", "httpx"]
+__all__ = ["TransportName", "make_transport"]
 
 EXISTS_CODES = frozenset({9012, 9022})
+CLIENT_CODE_SETTING = (
+    "the client code (--client-code, OPSCOM_CLIENT_CODE or client_code in --config)"
+)
+AUTH_SETTING = "the API token (OPSCOM_API_TOKEN, OPSCOM_API_TOKEN_FILE or api_token in --config)"
 CONFIGURATION_CODES = {
-    9000: "the client code (check OPSCOM_CLIENT_CODE or --client-code)",
-    9001: "the API token (OPSCOM_API_TOKEN is empty or was not sent)",
-    9002: "the API token (it lacks permission for vehicle pushes)",
+    9000: f"the server did not receive a client code; check {CLIENT_CODE_SETTING}",
+    9001: f"the server did not receive an API token; check {AUTH_SETTING}",
+    9002: (
+        f"the API token lacks permission for vehicle pushes on this client code; check "
+        f"{AUTH_SETTING} and {CLIENT_CODE_SETTING}, and that OPS-COM enabled API access"
+    ),
 }
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: Statuses that say the server refused the request before handling it, because it is busy.
+THROTTLE_STATUSES = frozenset({429, 503})
 BODY_EXCERPT = 200
+REDACTED = "********"
 
 
 class AnswerKind(Enum):
@@ -53,6 +63,15 @@ class Answer:
     warnings: tuple[str, ...] = ()
     retry_after: float | None = None
 
+    @property
+    def reason(self) -> str:
+        """A short stable key for the kind of failure, such as ``http-404`` or ``server-9030``."""
+        if self.error_code is not None:
+            return f"server-{self.error_code}"
+        if self.http_status is not None:
+            return f"http-{self.http_status}"
+        return "unreadable-answer"
+
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
@@ -71,54 +90,61 @@ def read_answer(
     now: dt.datetime | None = None,
 ) -> Answer:
     """Classify the server's answer to one push."""
-    document = _json_object(body)
-    if document is not None and document.get("ErrorCode") not in (None, "", 0):
+    document, parsed = _json_document(body)
+    if isinstance(document, dict) and _error_code(document) is not None:
         return _answer_with_error_code(status, document)
     if status in (401, 403):
         return Answer(
             AnswerKind.CONFIGURATION,
             status,
-            f"HTTP {status} without an error code: the server rejected the API token or the "
-            "client code; check OPSCOM_API_TOKEN and OPSCOM_CLIENT_CODE.",
+            f"the server answered HTTP {status} without an error code, so it rejected the "
+            f"credentials; check {AUTH_SETTING} and {CLIENT_CODE_SETTING}.",
         )
     if status in RETRY_STATUSES:
         retry_after = parse_retry_after(headers.get("Retry-After") if headers else None, now)
-        return Answer(
-            AnswerKind.RETRY, status, _status_message(status, body), retry_after=retry_after
-        )
-    if 200 <= status < 300 and document is not None:
+        message = _status_message(status, body, parsed)
+        return Answer(AnswerKind.RETRY, status, message, retry_after=retry_after)
+    if 200 <= status < 300 and isinstance(document, dict):
         return Answer(AnswerKind.PUSHED, status, warnings=_warnings(document))
-    return Answer(AnswerKind.FAILED, status, _status_message(status, body))
+    return Answer(AnswerKind.FAILED, status, _failure_message(status, body, parsed, headers))
+
+
+def _json_document(body: bytes) -> tuple[object, bool]:
+    """Return the parsed body and whether it was JSON at all."""
+    try:
+        return json.loads(body.decode("utf-8-sig")), True
+    except (ValueError, UnicodeDecodeError):
+        return None, False
+
+
+def _error_code(document: dict[str, object]) -> object | None:
+    """Return the ``ErrorCode`` value (any letter case), or None when there is none."""
+    code = document.get("ErrorCode")
+    if code is None:
+        code = next((v for k, v in document.items() if k.lower() == "errorcode"), None)
+    return None if code in (None, "", 0, "0") else code
 
 
 def _answer_with_error_code(status: int, document: dict[str, object]) -> Answer:
-    raw_code = document.get("ErrorCode")
-    message = str(document.get("ErrorMessage") or "").strip()
+    raw_code = _error_code(document)
+    message = _error_message(document)
     try:
         code = int(str(raw_code))
     except ValueError:
-        return Answer(AnswerKind.REJECTED, status, f"error {raw_code}: {message or 'no message'}")
+        return Answer(AnswerKind.REJECTED, status, f"error {raw_code}: {message}")
     if code in EXISTS_CODES:
         return Answer(AnswerKind.EXISTS, status, f"{code}: {message}", error_code=code)
     if code in CONFIGURATION_CODES:
-        return Answer(
-            AnswerKind.CONFIGURATION,
-            status,
-            f"the server answered {code} ({message or 'no message'}); check "
-            f"{CONFIGURATION_CODES[code]}.",
-            error_code=code,
-        )
-    return Answer(
-        AnswerKind.REJECTED, status, f"error {code}: {message or 'no message'}", error_code=code
-    )
+        text = f"the server answered error {code} ({message}): {CONFIGURATION_CODES[code]}."
+        return Answer(AnswerKind.CONFIGURATION, status, text, error_code=code)
+    return Answer(AnswerKind.REJECTED, status, f"error {code}: {message}", error_code=code)
 
 
-def _json_object(body: bytes) -> dict[str, object] | None:
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return document if isinstance(document, dict) else None
+def _error_message(document: dict[str, object]) -> str:
+    message = document.get("ErrorMessage")
+    if message is None:
+        message = next((v for k, v in document.items() if k.lower() == "errormessage"), None)
+    return " ".join(str(message or "").split()) or "no message"
 
 
 def _warnings(document: dict[str, object]) -> tuple[str, ...]:
@@ -130,24 +156,46 @@ def _warnings(document: dict[str, object]) -> tuple[str, ...]:
     return ()
 
 
-def _status_message(status: int, body: bytes) -> str:
+def _status_message(status: int, body: bytes, parsed: bool) -> str:
     text = " ".join(body.decode("utf-8", errors="replace").split())
     if not text:
         return f"HTTP {status} with an empty body."
     excerpt = text[:BODY_EXCERPT] + ("…" if len(text) > BODY_EXCERPT else "")
+    if parsed:
+        return f"HTTP {status} with an unexpected JSON answer: {excerpt}"
     return f"HTTP {status}, not a JSON answer: {excerpt}"
 
 
+def _failure_message(status: int, body: bytes, parsed: bool, headers: httpx.Headers | None) -> str:
+    """Describe an answer that cannot succeed on retry, with a hint where the status has one."""
+    message = _status_message(status, body, parsed)
+    if 200 <= status < 300:
+        return f"{message} The vehicle may have been stored; a rerun reports it as exists if so."
+    if 300 <= status < 400:
+        location = headers.get("Location") if headers else None
+        where = f" to {location}" if location else ""
+        return f"{message} The base URL redirects{where}; use the final URL as the base URL."
+    if status == 404:
+        return f"{message} Check the base URL and {CLIENT_CODE_SETTING}."
+    return message
+
+
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
-    """Return the wait a ``Retry-After`` header asks for, in seconds (delta or HTTP date)."""
+    """Return the wait a ``Retry-After`` header requests, in seconds (a delay or an HTTP date)."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
     try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        seconds = float(value)
+    except ValueError:
+        return _seconds_until(value, now)
+    return seconds if seconds >= 0 and seconds != float("inf") else None
+
+
+def _seconds_until(http_date: str, now: dt.datetime | None) -> float | None:
+    try:
+        when = email.utils.parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
@@ -155,35 +203,39 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
     return max(0.0, (when - now).total_seconds())
 
 
-def make_transport(name: TransportName, concurrency: int) -> httpx.AsyncBaseTransport:
-    """Build the HTTP transport: aiohttp's (fast under concurrency) or httpx's own."""
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    if name == "httpx":
-        return httpx.AsyncHTTPTransport(limits=limits, trust_env=True)
-    from httpx_aiohttp import AiohttpTransport  # noqa: PLC0415 - imported only when chosen
-
-    transport: httpx.AsyncBaseTransport = AiohttpTransport(limits=limits, trust_env=True)
-    return transport
+def redact(text: str, secret: Secret) -> str:
+    """Return ``text`` with every occurrence of the secret replaced, for messages and logs."""
+    token = secret.reveal()
+    return text.replace(token, REDACTED) if token and token in text else text
 
 
 class OpsComClient:
-    """An ``httpx.AsyncClient`` bound to one target; use with ``async with``."""
+    """An ``httpx.AsyncClient`` bound to one target; use with ``async with``.
+
+    ``transport`` None builds httpx's own transport with a pool of ``pool_size``, reading
+    proxies from the environment; pass ``make_transport("aiohttp", n)`` for the fast one or an
+    ``httpx.MockTransport`` in tests.
+    """
 
     def __init__(
         self,
         target: Target,
         *,
-        transport: httpx.AsyncBaseTransport,
+        transport: httpx.AsyncBaseTransport | None = None,
         timeouts: Timeouts | None = None,
+        pool_size: int = 8,
     ) -> None:
         self.target = target
         self.timeouts = timeouts or Timeouts()
+        self._url = httpx.URL(target.push_url)
         self._http = httpx.AsyncClient(
             transport=transport,
+            limits=pool_limits(pool_size),
             timeout=httpx.Timeout(
                 self.timeouts.read, connect=self.timeouts.connect, pool=self.timeouts.total
             ),
             headers={"Accept": "application/json", "Content-Type": "application/json"},
+            follow_redirects=False,
             trust_env=True,
         )
 
@@ -192,13 +244,26 @@ class OpsComClient:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        await self._http.__aexit__(*exc_info)  # type: ignore[arg-type]
+        await self._http.aclose()
 
     async def push(self, payload: Payload) -> Answer:
-        """Send one vehicle and classify the answer; transport errors propagate as httpx errors."""
-        body = json.dumps({"apiToken": self.target.token.reveal(), **payload}).encode()
-        response = await self._http.post(self.target.push_url, content=body)
-        return read_answer(response.status_code, response.content, response.headers)
+        """Send one vehicle and classify the answer; transport errors propagate as httpx errors.
+
+        The token is added last, so a payload field can never replace it. Any echo of the
+        token in the server's answer is removed from the message.
+        """
+        body = json.dumps({**payload, "apiToken": self.target.token.reveal()}).encode()
+        try:
+            response = await self._http.post(self._url, content=body)
+        except httpx.DecodingError as exc:
+            return Answer(AnswerKind.FAILED, None, f"the answer could not be decoded ({exc}).")
+        answer = read_answer(response.status_code, response.content, response.headers)
+        token = self.target.token
+        return replace(
+            answer,
+            message=redact(answer.message, token),
+            warnings=tuple(redact(warning, token) for warning in answer.warnings),
+        )
 
     def __repr__(self) -> str:
         return f"OpsComClient({self.target.label})"

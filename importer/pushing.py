@@ -1,26 +1,36 @@
 """Push payloads concurrently, retrying transient failures, and report each row's outcome.
 
-A fixed pool of workers (``concurrency``) pulls payloads from one iterator, so memory stays
-flat however many rows there are. Each row is retried with stamina (exponential backoff with
-jitter, honouring ``Retry-After``) on connection errors, timeouts and 408/429/5xx answers
-only. An answer that says the configuration or token is wrong stops every worker at once.
+A fixed pool of workers pulls payloads from one iterator, so memory stays flat however many
+rows there are. Each request first takes a slot from the shared ``AdaptiveLimit`` and a start
+time from the ``RateLimit``. Each row is retried with stamina (exponential backoff with
+jitter, honouring ``Retry-After``) on connection errors, timeouts and 408, 429, 500, 502, 503
+and 504 answers only, within ``max_attempts`` and ``row_timeout``.
+
+The run stops early, sending nothing more, when an answer says the client code or token is
+wrong, when most of the first rows fail the same way (``guard``), or on a signal
+(``signals``). Requests in flight then get ``stop_grace`` seconds to finish, and rows never
+sent are left out of the report for the caller to mark ``not attempted``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 import httpx
 import stamina
 
-from importer.client import Answer, AnswerKind, OpsComClient
-from importer.errors import ServerConfigurationError
+from importer.client import THROTTLE_STATUSES, Answer, AnswerKind, OpsComClient, redact
+from importer.errors import ImportToolError, ServerConfigurationError
+from importer.guard import ErrorRateGuard, RepeatedFailureError
 from importer.records import Payload, Status
+from importer.signals import Interrupted
+from importer.throttle import AdaptiveLimit, Feedback, RateLimit, Sleep
 
 logger = logging.getLogger(__name__)
 
@@ -34,22 +44,42 @@ ANSWER_STATUS = {
     AnswerKind.RETRY: Status.FAILED,
     AnswerKind.CONFIGURATION: Status.FAILED,
 }
+#: Transport errors raised before the request left the client, so the server never saw it.
+NOT_SENT_ERRORS = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ProxyError,
+    httpx.UnsupportedProtocol,
+)
+#: Answers from a server or proxy that may have failed after storing the vehicle.
+MAYBE_STORED_STATUSES = frozenset({500, 502, 504})
+MAYBE_STORED_NOTE = (
+    " A request whose answer was lost may have stored the vehicle; a rerun reports it as "
+    "exists if so."
+)
+WAIT_INITIAL = 0.5
+WAIT_MAX = 30.0
 
 
 @dataclass(frozen=True, slots=True)
 class PushOptions:
-    """How hard to push: requests in flight, retry caps and the longest ``Retry-After`` obeyed."""
+    """How hard to push: requests in flight, requests per second, and the caps per row."""
 
     concurrency: int = 8
+    rate: float | None = None
     max_attempts: int = 6
-    max_seconds_per_row: float = 120.0
-    max_retry_after: float = 60.0
-    request_timeout: float = 60.0
+    row_timeout: float = 120.0
+    stop_grace: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
 class PushOutcome:
-    """The final outcome of one row after all its attempts."""
+    """The final outcome of one row after all its attempts.
+
+    ``reason`` is a short stable key for a failure (``http-404``, ``server-9030``,
+    ``timeout``, ``connection``), used to group failures.
+    """
 
     status: Status
     attempts: int
@@ -58,6 +88,7 @@ class PushOutcome:
     message: str = ""
     error_code: int | None = None
     warnings: tuple[str, ...] = ()
+    reason: str | None = None
 
 
 @dataclass(slots=True)
@@ -65,7 +96,20 @@ class PushReport(Generic[Key]):
     """What a push run did: outcomes by key, and the error that stopped it early, if any."""
 
     outcomes: dict[Key, PushOutcome] = field(default_factory=dict)
-    stopped_by: ServerConfigurationError | None = None
+    stopped_by: ImportToolError | None = None
+
+
+@dataclass(slots=True)
+class RowAttempts:
+    """What the attempts of one row have seen so far."""
+
+    count: int = 0
+    http_status: int | None = None
+    last_error: str = ""
+    reason: str | None = None
+    #: The first failure that may have hidden a stored vehicle: a lost answer or a 500/502/504.
+    lost_answer: str | None = None
+    started: float = 0.0
 
 
 class RetryableAnswer(Exception):
@@ -77,109 +121,319 @@ class RetryableAnswer(Exception):
 
 
 class RunStopped(Exception):
-    """Raised inside a worker when another row's answer stopped the run."""
+    """Raised inside a worker when the run stopped before its next request."""
+
+
+class RequestTimedOut(httpx.TimeoutException):
+    """One request got no complete answer within the whole-request timeout."""
 
 
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
 
 
+async def skip_when_testing(seconds: float) -> None:
+    """Sleep like ``asyncio.sleep``, except in stamina's test mode, which skips retry waits."""
+    if not stamina.is_testing():
+        await asyncio.sleep(seconds)
+
+
 class Pusher(Generic[Key]):
-    """Send many payloads through one client; call ``run`` once."""
+    """Send many payloads through one client; call ``run`` once.
+
+    ``pause_sleep`` waits out a server's ``Retry-After`` for the whole run; tests replace it.
+    """
 
     def __init__(
         self,
         client: OpsComClient,
         options: PushOptions,
         on_outcome: Callable[[Key, PushOutcome], None] | None = None,
+        *,
+        pause_sleep: Sleep | None = None,
     ) -> None:
         self.client = client
         self.options = options
         self.on_outcome = on_outcome
         self.report: PushReport[Key] = PushReport()
-        self._stop = asyncio.Event()
+        self.limit = AdaptiveLimit(options.concurrency, sleep=pause_sleep or skip_when_testing)
+        self.rate = RateLimit(options.rate)
+        self.guard = ErrorRateGuard()
+        self._stopping = False
+        self._workers: list[asyncio.Task[None]] = []
+        self._sending: dict[asyncio.Task[None], asyncio.Timeout] = {}
 
     async def run(self, items: Iterable[tuple[Key, Payload]]) -> PushReport[Key]:
-        """Push every item; items never taken because the run stopped are left out of the report."""
+        """Push every item; items never sent because the run stopped are left out of the report."""
         iterator = iter(items)
-        workers = [self._work(iterator) for _ in range(max(1, self.options.concurrency))]
-        await asyncio.gather(*workers)
+        self._workers = [
+            asyncio.create_task(self._work(iterator)) for _ in range(self.options.concurrency)
+        ]
+        try:
+            # A worker that ``stop`` cancelled before its first row ends cancelled; only a
+            # worker that raised ends the run with an error.
+            done, _ = await asyncio.wait(self._workers, return_when=asyncio.FIRST_EXCEPTION)
+            for worker in done:
+                error = None if worker.cancelled() else worker.exception()
+                if error is not None:
+                    raise error
+        finally:
+            for worker in self._workers:
+                worker.cancel()
+            await asyncio.gather(*self._workers, return_exceptions=True)
+        attempts = sum(outcome.attempts for outcome in self.report.outcomes.values())
+        logger.info("%d requests for %d rows", attempts, len(self.report.outcomes))
         return self.report
 
-    async def _work(self, iterator: Iterable[tuple[Key, Payload]]) -> None:
+    def stop(self, error: ImportToolError) -> None:
+        """Send nothing more; requests in flight get ``stop_grace`` seconds, on a second call none.
+
+        Workers waiting for a slot, a start time or a retry are cancelled at once, and their
+        rows are reported as failed, or left out of the report when never sent.
+        """
+        loop = asyncio.get_running_loop()
+        if self._stopping:
+            deadline = loop.time()
+        else:
+            self._stopping = True
+            self.report.stopped_by = error
+            deadline = loop.time() + self.options.stop_grace
+            logger.warning(
+                "stopping: %s; waiting up to %g s for %d requests in flight",
+                error,
+                self.options.stop_grace,
+                len(self._sending),
+            )
+        for timeout in self._sending.values():
+            when = timeout.when()
+            if when is None or deadline < when:
+                timeout.reschedule(deadline)
+        current = asyncio.current_task()
+        for worker in self._workers:
+            if worker is not current and worker not in self._sending:
+                worker.cancel()
+
+    async def _work(self, iterator: Iterator[tuple[Key, Payload]]) -> None:
         for key, payload in iterator:
-            if self._stop.is_set():
+            if self._stopping:
                 return
             outcome = await self.push_one(payload)
-            if outcome.status is Status.NOT_ATTEMPTED:
+            if outcome is None:
                 return
-            self.report.outcomes[key] = outcome
-            if self.on_outcome is not None:
-                self.on_outcome(key, outcome)
+            self._record(key, outcome)
 
-    async def push_one(self, payload: Payload) -> PushOutcome:
-        """Send one payload with retries and return its final outcome."""
-        attempts = 0
-        answer: Answer | None = None
+    def _record(self, key: Key, outcome: PushOutcome) -> None:
+        self.report.outcomes[key] = outcome
+        if self.on_outcome is not None:
+            self.on_outcome(key, outcome)
+        if not self._stopping:
+            error = self.guard.observe(outcome.status, outcome.reason, outcome.message)
+            if error is not None:
+                self.stop(error)
+
+    async def push_one(self, payload: Payload) -> PushOutcome | None:
+        """Send one payload with retries; return its outcome, or None if it was never sent."""
+        row = RowAttempts(started=asyncio.get_running_loop().time())
+        deadline = asyncio.timeout(self.options.row_timeout)
         try:
-            async for attempt in stamina.retry_context(
-                on=self._retry_wait,
-                attempts=self.options.max_attempts,
-                timeout=self.options.max_seconds_per_row,
-                wait_initial=0.5,
-                wait_max=30.0,
-            ):
-                with attempt:
-                    if self._stop.is_set():
-                        raise RunStopped  # noqa: TRY301 - ends the stamina attempt loop
-                    attempts += 1
-                    async with asyncio.timeout(self.options.request_timeout):
-                        answer = await self.client.push(payload)
-                    if answer.kind is AnswerKind.RETRY:
-                        raise RetryableAnswer(answer)  # noqa: TRY301 - stamina retries on it
+            async with deadline:
+                answer = await self._send_with_retries(payload, row)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            asyncio.current_task().uncancel()  # type: ignore[union-attr]
+            return self._stopped(row)
         except RunStopped:
-            return PushOutcome(Status.NOT_ATTEMPTED, attempts, None, now_iso())
-        except RetryableAnswer as exc:
-            return self._gave_up(attempts, exc.answer.http_status, exc.answer.message)
-        except (httpx.TransportError, TimeoutError) as exc:
-            return self._gave_up(attempts, None, describe_transport_error(exc))
-        assert answer is not None  # the loop ran at least once without raising
-        return self._settle(answer, attempts)
+            return self._stopped(row)
+        except (RetryableAnswer, httpx.TransportError):
+            return self._stopped(row) if self._stopping else self._gave_up(row, row.last_error)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            limit = f"no final answer within --row-timeout ({self.options.row_timeout:g} s)"
+            return self._gave_up(row, f"{limit}; last: {row.last_error or 'no answer yet'}")
+        return self._settle(answer, row)
 
-    def _retry_wait(self, exc: Exception) -> bool | float:
+    async def _send_with_retries(self, payload: Payload, row: RowAttempts) -> Answer:
+        answer: Answer | None = None
+        async for attempt in stamina.retry_context(
+            on=functools.partial(self._retry_wait, row),
+            attempts=self.options.max_attempts,
+            timeout=self.options.row_timeout,
+            wait_initial=WAIT_INITIAL,
+            wait_max=WAIT_MAX,
+        ):
+            with attempt:
+                answer = await self._attempt(payload, row)
+        assert answer is not None  # the loop ends only after an attempt returned
+        return answer
+
+    async def _attempt(self, payload: Payload, row: RowAttempts) -> Answer:
+        ticket = await self.limit.acquire()
+        feedback = Feedback.NEUTRAL
+        try:
+            await self.rate.wait()
+            if self._stopping:
+                raise RunStopped
+            row.count += 1
+            answer = await self._send(payload, row)
+            feedback = feedback_for(answer)
+        finally:
+            self.limit.release(ticket, feedback)
+        row.http_status = answer.http_status
+        if answer.kind is AnswerKind.RETRY:
+            self._note_retry_answer(answer, row)
+            raise RetryableAnswer(answer)
+        return answer
+
+    async def _send(self, payload: Payload, row: RowAttempts) -> Answer:
+        """Send one request under the whole-request timeout, which ``stop`` can shorten."""
+        task = asyncio.current_task()
+        assert task is not None
+        seconds = self.client.timeouts.total
+        try:
+            async with asyncio.timeout(seconds) as timeout:
+                self._sending[task] = timeout
+                try:
+                    return await self.client.push(payload)
+                finally:
+                    del self._sending[task]
+        except TimeoutError as exc:
+            reason = "the run stopped" if self._stopping else f"--request-timeout ({seconds:g} s)"
+            error = RequestTimedOut(f"no complete answer before {reason}")
+            self._note_transport_error(error, row)
+            raise error from exc
+        except httpx.TransportError as exc:
+            self._note_transport_error(exc, row)
+            raise
+
+    def _note_transport_error(self, exc: httpx.TransportError, row: RowAttempts) -> None:
+        row.http_status = None
+        row.last_error = redact(describe_transport_error(exc), self.client.target.token)
+        row.reason = "timeout" if isinstance(exc, httpx.TimeoutException) else "connection"
+        if not isinstance(exc, NOT_SENT_ERRORS) and row.lost_answer is None:
+            row.lost_answer = row.last_error
+
+    def _note_retry_answer(self, answer: Answer, row: RowAttempts) -> None:
+        row.last_error = answer.message
+        row.reason = answer.reason
+        if answer.http_status in MAYBE_STORED_STATUSES and row.lost_answer is None:
+            row.lost_answer = answer.message
+        retry_after = answer.retry_after
+        throttled = answer.http_status in THROTTLE_STATUSES
+        # A wait longer than a row may take fails the rows instead, so the guard can stop the run.
+        if throttled and retry_after is not None and retry_after <= self.options.row_timeout:
+            self.limit.pause(retry_after)
+
+    def _retry_wait(self, row: RowAttempts, exc: Exception) -> bool | float:
+        """Decide whether stamina retries after ``exc``; a float is the wait in seconds."""
+        if self._stopping:
+            return False
         if isinstance(exc, RetryableAnswer):
             retry_after = exc.answer.retry_after
             if retry_after is None:
                 return True
-            return min(retry_after, self.options.max_retry_after)
-        return isinstance(exc, httpx.TransportError | TimeoutError)
+            remaining = row.started + self.options.row_timeout - asyncio.get_running_loop().time()
+            if retry_after > remaining:
+                row.last_error += (
+                    f" The server asked to wait {retry_after:g} s, past --row-timeout."
+                )
+                return False
+            return retry_after
+        if isinstance(exc, httpx.UnsupportedProtocol):
+            return False
+        return isinstance(exc, httpx.TransportError)
 
-    def _gave_up(self, attempts: int, http_status: int | None, reason: str) -> PushOutcome:
-        message = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''}: {reason}"
-        return PushOutcome(Status.FAILED, attempts, http_status, now_iso(), message)
+    def _gave_up(self, row: RowAttempts, reason: str) -> PushOutcome:
+        plural = "s" if row.count != 1 else ""
+        message = f"gave up after {row.count} attempt{plural}: {reason}"
+        if row.lost_answer is not None:
+            message += MAYBE_STORED_NOTE
+        return self._failed(row, message)
 
-    def _settle(self, answer: Answer, attempts: int) -> PushOutcome:
-        if answer.kind is AnswerKind.CONFIGURATION and not self._stop.is_set():
-            self._stop.set()
-            self.report.stopped_by = ServerConfigurationError(
-                f"{self.client.target.label}: {answer.message} Nothing more was sent."
+    def _stopped(self, row: RowAttempts) -> PushOutcome | None:
+        if row.count == 0:
+            return None
+        plural = "s" if row.count != 1 else ""
+        message = f"the run stopped after {row.count} attempt{plural}; last: {row.last_error}"
+        if row.lost_answer is not None:
+            message += MAYBE_STORED_NOTE
+        return self._failed(row, message)
+
+    def _failed(self, row: RowAttempts, message: str) -> PushOutcome:
+        return PushOutcome(
+            Status.FAILED, row.count, row.http_status, now_iso(), message, reason=row.reason
+        )
+
+    def _settle(self, answer: Answer, row: RowAttempts) -> PushOutcome:
+        if answer.kind is AnswerKind.CONFIGURATION and not self._stopping:
+            self.stop(
+                ServerConfigurationError(
+                    f"{self.client.target.label}: {answer.message} Nothing more was sent."
+                )
             )
-            logger.error("stopping the run: %s", answer.message)
+        if answer.kind is AnswerKind.EXISTS and row.lost_answer is not None:
+            return self._pushed_by_lost_attempt(answer, row)
+        failed = answer.kind not in (AnswerKind.PUSHED, AnswerKind.EXISTS)
         return PushOutcome(
             ANSWER_STATUS[answer.kind],
-            attempts,
+            row.count,
             answer.http_status,
             now_iso(),
             answer.message,
             answer.error_code,
             answer.warnings,
+            answer.reason if failed else None,
         )
+
+    def _pushed_by_lost_attempt(self, answer: Answer, row: RowAttempts) -> PushOutcome:
+        """Report a row as pushed when a retry found the vehicle stored after a lost answer.
+
+        An earlier attempt of this same row reached the server but its answer was lost, so
+        that attempt most likely stored the vehicle. The row says so in a warning.
+        """
+        warning = (
+            f"An earlier attempt's answer was lost ({row.lost_answer}); the retry found the "
+            f"vehicle already stored (error {answer.error_code}), most likely by that attempt."
+        )
+        return PushOutcome(Status.PUSHED, row.count, answer.http_status, now_iso(), warning)
+
+
+def feedback_for(answer: Answer) -> Feedback:
+    """Return what an answer says about the server's load, for the adaptive limit."""
+    if answer.kind in (AnswerKind.PUSHED, AnswerKind.EXISTS, AnswerKind.REJECTED):
+        return Feedback.SUCCESS
+    if answer.kind is AnswerKind.RETRY and answer.http_status in THROTTLE_STATUSES:
+        return Feedback.THROTTLED
+    return Feedback.NEUTRAL
 
 
 def describe_transport_error(exc: BaseException) -> str:
     """Name a connection failure in plain words; the request body (and token) never appears."""
-    if isinstance(exc, TimeoutError | httpx.TimeoutException):
-        return "the request timed out"
     detail = str(exc).strip()
+    if isinstance(exc, RequestTimedOut):
+        return detail
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connecting to the server timed out"
+    if isinstance(exc, httpx.TimeoutException):
+        return "no answer within --read-timeout"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"the connection broke before a complete answer ({detail or 'no detail'})"
     kind = type(exc).__name__
     return f"connection failed ({kind}{': ' + detail if detail else ''})"
+
+
+def stop_note(error: ImportToolError) -> str:
+    """Return the note written on each row left unsent because ``error`` stopped the run.
+
+    The full message is on the Summary sheet, so each row carries only the short cause.
+    """
+    if isinstance(error, RepeatedFailureError):
+        cause = "most of the first rows failed the same way"
+    elif isinstance(error, ServerConfigurationError):
+        cause = "the server rejected the client code or the API token"
+    elif isinstance(error, Interrupted):
+        cause = f"interrupted by {error.signum.name}"
+    else:
+        cause = str(error)
+    return f"Not sent: the run stopped before this row ({cause}); see the Summary sheet."

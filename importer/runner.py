@@ -21,12 +21,13 @@ import httpx
 
 from importer.client import OpsComClient, Timeouts, TransportName, make_transport
 from importer.config import Target
-from importer.errors import ExitCode, ServerConfigurationError, UsageError
+from importer.errors import ExitCode, ImportToolError, UsageError
 from importer.mapping import Mapper, Profile, load_profile, with_constants
-from importer.pushing import Pusher, PushOptions, PushOutcome
+from importer.pushing import Pusher, PushOptions, PushOutcome, stop_note
 from importer.reading import ReadOptions, read_table
 from importer.records import FINISHED_STATUSES, RowResult, RunSummary, Status, Table
 from importer.results import ResultsWriter, default_results_path
+from importer.signals import stopping_on_signals
 from importer.validation import Verdict, validate_row
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class RunOutcome:
     exit_code: ExitCode
     results: list[RowResult] = field(default_factory=list)
     first_invalid: list[RowResult] = field(default_factory=list)
-    stopped_by: ServerConfigurationError | None = None
+    stopped_by: ImportToolError | None = None
 
 
 def load_run_profile(options: RunOptions) -> Profile:
@@ -207,8 +208,12 @@ async def push_results(
     options: RunOptions,
     transport: httpx.AsyncBaseTransport | None,
     on_row: RowCallback | None,
-) -> ServerConfigurationError | None:
-    """Push every valid row, updating each result in place as its answer arrives."""
+) -> ImportToolError | None:
+    """Push every valid row, updating each result in place as its answer arrives.
+
+    A signal, a rejected configuration or the error-rate guard stops the pushing early; the
+    rows never sent are then marked ``not attempted`` and the workbook is still written.
+    """
 
     def record(index: int, outcome: PushOutcome) -> None:
         apply_outcome(results[index], outcome)
@@ -216,19 +221,21 @@ async def push_results(
             on_row(results[index])
 
     transport = transport or make_transport(options.transport, options.push.concurrency)
-    async with OpsComClient(target, transport=transport, timeouts=options.timeouts) as client:
+    client = OpsComClient(
+        target, transport=transport, timeouts=options.timeouts, pool_size=options.push.concurrency
+    )
+    async with client:
         pusher: Pusher[int] = Pusher(client, options.push, record)
         items = (
             (i, result.payload) for i, result in enumerate(results) if result.status is Status.VALID
         )
-        report = await pusher.run(items)
+        with stopping_on_signals(pusher.stop):
+            report = await pusher.run(items)
     for result in results:
         if result.status is Status.VALID:
             result.status = Status.NOT_ATTEMPTED
             if report.stopped_by is not None:
-                result.errors.append(
-                    "Not sent: the run stopped because the server rejected the configuration."
-                )
+                result.errors.append(stop_note(report.stopped_by))
     return report.stopped_by
 
 
@@ -244,12 +251,15 @@ def apply_outcome(result: RowResult, outcome: PushOutcome) -> None:
         code = f"server-{outcome.error_code}" if outcome.error_code else "push-failed"
         result.error_codes.append(code)
     result.warnings.extend(f"Server: {warning}" for warning in outcome.warnings)
+    if outcome.status is Status.PUSHED and outcome.message:
+        result.warnings.append(outcome.message)  # pushed on a retry after a lost answer
+        result.warning_codes.append("lost-answer")
 
 
-def exit_code_for(counts: Counter[Status], stopped_by: ServerConfigurationError | None) -> ExitCode:
-    """Return 3 when the server rejected the configuration, 1 when any row did not make it."""
+def exit_code_for(counts: Counter[Status], stopped_by: ImportToolError | None) -> ExitCode:
+    """Return the stop's code (3, 130, 143) if the run stopped early, 1 if any row failed."""
     if stopped_by is not None:
-        return ExitCode.SERVER_CONFIGURATION
+        return stopped_by.exit_code
     if any(count and status not in ACCEPTABLE_STATUSES for status, count in counts.items()):
         return ExitCode.ROWS_FAILED
     return ExitCode.OK

@@ -72,7 +72,13 @@ def add_push_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=8,
         metavar="N",
-        help="requests in flight (default: 8)",
+        help="most requests in flight; fewer while the server throttles (default: 8)",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        metavar="R",
+        help="most requests per second, evenly spaced (default: no limit)",
     )
     parser.add_argument(
         "--transport",
@@ -81,10 +87,18 @@ def add_push_options(parser: argparse.ArgumentParser) -> None:
         help="HTTP transport under httpx (default: aiohttp, the faster one)",
     )
     parser.add_argument(
-        "--connect-timeout", type=float, default=10.0, metavar="SECONDS", help="default: 10"
+        "--connect-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="longest time to open a connection (default: 10)",
     )
     parser.add_argument(
-        "--read-timeout", type=float, default=30.0, metavar="SECONDS", help="default: 30"
+        "--read-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="longest wait for the server's next bytes (default: 30)",
     )
     parser.add_argument(
         "--request-timeout",
@@ -95,6 +109,13 @@ def add_push_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-attempts", type=int, default=6, metavar="N", help="attempts per row (default: 6)"
+    )
+    parser.add_argument(
+        "--row-timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="longest time for one row, retries and waits included (default: 120)",
     )
 
 
@@ -111,18 +132,7 @@ def parse_constants(pairs: list[str]) -> dict[str, str]:
 
 def build_run_options(args: argparse.Namespace, *, dry_run: bool) -> RunOptions:
     """Build the one options object of a run from parsed arguments."""
-    if getattr(args, "concurrency", 1) < 1:
-        raise UsageError("--concurrency must be at least 1.")
-    push = PushOptions(
-        concurrency=getattr(args, "concurrency", 8),
-        max_attempts=getattr(args, "max_attempts", 6),
-        request_timeout=getattr(args, "request_timeout", 60.0),
-    )
-    timeouts = Timeouts(
-        connect=getattr(args, "connect_timeout", 10.0),
-        read=getattr(args, "read_timeout", 30.0),
-        total=getattr(args, "request_timeout", 60.0),
-    )
+    push, timeouts = build_push_options(args)
     return RunOptions(
         input_path=args.file,
         profile_path=args.mapping,
@@ -135,6 +145,38 @@ def build_run_options(args: argparse.Namespace, *, dry_run: bool) -> RunOptions:
         dry_run=dry_run,
         command=shlex.join(["opscom-import", *sys.argv[1:]]),
     )
+
+
+def build_push_options(args: argparse.Namespace) -> tuple[PushOptions, Timeouts]:
+    """Check the push options and build the pusher's options and the client's timeouts."""
+    defaults, default_timeouts = PushOptions(), Timeouts()
+    push = PushOptions(
+        concurrency=getattr(args, "concurrency", defaults.concurrency),
+        rate=getattr(args, "rate", None),
+        max_attempts=getattr(args, "max_attempts", defaults.max_attempts),
+        row_timeout=getattr(args, "row_timeout", defaults.row_timeout),
+    )
+    timeouts = Timeouts(
+        connect=getattr(args, "connect_timeout", default_timeouts.connect),
+        read=getattr(args, "read_timeout", default_timeouts.read),
+        total=getattr(args, "request_timeout", default_timeouts.total),
+    )
+    for option, value in (
+        ("--concurrency", push.concurrency),
+        ("--max-attempts", push.max_attempts),
+    ):
+        if value < 1:
+            raise UsageError(f"{option} {value}: use a whole number of at least 1.")
+    for option, number, unit in (
+        ("--rate", push.rate, "requests per second"),
+        ("--row-timeout", push.row_timeout, "seconds"),
+        ("--connect-timeout", timeouts.connect, "seconds"),
+        ("--read-timeout", timeouts.read, "seconds"),
+        ("--request-timeout", timeouts.total, "seconds"),
+    ):
+        if number is not None and not 0 < number < float("inf"):
+            raise UsageError(f"{option} {number:g}: use a number of {unit} above 0.")
+    return push, timeouts
 
 
 def target_from_args(args: argparse.Namespace) -> Target:
