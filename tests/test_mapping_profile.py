@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from importer.mapping import (
     ValueTable,
     automatic_profile,
     load_profile,
+    profile_document,
     profile_from_dict,
     with_constants,
 )
@@ -354,3 +356,44 @@ def test_automatic_profile() -> None:
 def test_bundled_profiles_load(path: Path) -> None:
     profile = load_profile(path)
     assert profile.rules
+
+
+FULL_PROFILE = """\
+sheet: Fleet
+header_row: 2
+ignore_columns: [Unit]
+plate_style: keep
+fields:
+  plate: {column: [Plate, Tag], transform: [trim, upper]}
+  plateType:
+    column: Plate Type
+    map: {PAS: Passenger, ON: Ontario, '0': }
+    unmapped: invalid
+  prov: {value: ON}
+  colour: {column: Colour, default: Unknown}
+"""
+
+
+def test_document_round_trip(tmp_path: Path) -> None:
+    profile = _load(tmp_path, FULL_PROFILE)
+    again = profile_from_dict(profile_document(profile), path=profile.path)
+    assert again == dataclasses.replace(
+        profile, rules=tuple(dataclasses.replace(rule, line=None) for rule in profile.rules)
+    )
+
+
+def test_document_pins_columns(tmp_path: Path) -> None:
+    profile = _load(tmp_path, FULL_PROFILE)
+    document = profile_document(profile, {"plate": "Tag", "prov": "(constant)"})
+    assert document["fields"]["plate"] == {"column": ["Tag"], "transform": ["trim", "upper"]}
+    assert document["fields"]["prov"] == {"value": "ON"}
+
+
+def test_document_of_automatic() -> None:
+    document = profile_document(automatic_profile({"plateType": "Passenger"}))
+    assert document == {"fields": {"plateType": {"value": "Passenger"}}, "plate_style": "compact"}
+
+
+def test_from_dict_keeps_field_order() -> None:
+    profile = profile_from_dict({"fields": {"vin": "VIN", "colour": "Colour", "plate": "Plate"}})
+    assert [rule.api_field for rule in profile.rules] == ["vin", "colour", "plate"]

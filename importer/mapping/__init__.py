@@ -15,7 +15,7 @@ Without a profile, headers are matched to fields by built-in aliases. The module
     profile     ``Profile`` and ``FieldRule``, loading and checking a profile
     transforms  transforms, value tables and defaults applied to one cell
     matching    automatic matching of headers to fields
-    render      writing a matching as a profile to edit
+    render      writing a matching as a profile to edit, and a profile as a dict
     mapper      binding a profile to a table's headers and mapping its rows
     report      what ``opscom-import map`` shows for a file
 """
@@ -33,7 +33,7 @@ from importer.mapping.profile import (
     profile_from_dict,
     with_constants,
 )
-from importer.mapping.render import profile_text
+from importer.mapping.render import profile_document, profile_text
 from importer.mapping.transforms import TRANSFORMS, ValueTable
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "header_key",
     "load_profile",
     "match_headers",
+    "profile_document",
     "profile_from_dict",
     "profile_text",
     "with_constants",

@@ -82,7 +82,8 @@ def load_profile(path: Path) -> Profile:
 
 def profile_from_dict(document: Mapping[str, Any], *, path: Path | None = None) -> Profile:
     """Build a ``Profile`` from parsed YAML or an equivalent dict; errors carry no line."""
-    return _parse(yaml.safe_dump(dict(document), allow_unicode=True), path, with_lines=False)
+    text = yaml.safe_dump(dict(document), allow_unicode=True, sort_keys=False)
+    return _parse(text, path, with_lines=False)
 
 
 def automatic_profile(constants: Mapping[str, str] | None = None) -> Profile:

@@ -1,4 +1,6 @@
-"""Write a matching as a profile to edit: one line per field, comments where a decision is needed.
+"""Write a matching as a profile to edit, and a profile as a document that loads back the same.
+
+A matching is written one line per field, with comments where a decision is needed.
 
 A field that nothing feeds, or that two columns match, is written with an empty value and a
 comment. ``load_profile`` rejects an empty field, so the profile cannot run until the
@@ -8,11 +10,14 @@ administrator fills it in or deletes the line.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 import yaml
 
 from importer.mapping.aliases import API_FIELDS, FIELD_NOUNS, REQUIRED_GROUPS
 from importer.mapping.matching import Matching, match_strength
+from importer.mapping.profile import FieldRule, Profile
 
 
 def yaml_scalar(text: str) -> str:
@@ -86,3 +91,36 @@ def _conflict_comment(matching: Matching, api_field: str) -> list[str]:
         ]
     names = ", ".join(repr(header) for header in headers)
     return [f"# Columns {names} match. Write the one that holds {FIELD_NOUNS[api_field]}."]
+
+
+def profile_document(profile: Profile, columns: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return ``profile`` as a dict that ``profile_from_dict`` reads back to the same mapping.
+
+    ``columns`` (such as ``Mapper.field_columns``) pins each column rule to the header found
+    in the file, so that the document maps that file without trying alternatives. Table keys
+    come back folded to lower case, which lookups ignore anyway.
+    """
+    fields = {rule.api_field: _rule_document(rule, columns or {}) for rule in profile.rules}
+    document: dict[str, Any] = {"fields": fields, "plate_style": profile.plate_style}
+    if profile.sheet is not None:
+        document["sheet"] = profile.sheet
+    if profile.header_row is not None:
+        document["header_row"] = profile.header_row
+    if profile.ignore_columns:
+        document["ignore_columns"] = list(profile.ignore_columns)
+    return document
+
+
+def _rule_document(rule: FieldRule, columns: Mapping[str, str]) -> dict[str, Any]:
+    if rule.value is not None:
+        return {"value": rule.value}
+    pinned = columns.get(rule.api_field)
+    spec: dict[str, Any] = {"column": [pinned] if pinned else list(rule.columns)}
+    if rule.transforms:
+        spec["transform"] = list(rule.transforms)
+    if rule.default is not None:
+        spec["default"] = rule.default
+    if rule.table is not None:
+        spec["map"] = {key: value or None for key, value in rule.table.entries.items()}
+        spec["unmapped"] = rule.table.unmapped
+    return spec
