@@ -81,6 +81,12 @@ def test_map_keeps_norway_keys(tmp_path: Path) -> None:
     assert profile.rules[0].table == ValueTable({"on": "Ontario", "no": "Norway", "99": ""})
 
 
+def test_map_empty_value_leaves_out(tmp_path: Path) -> None:
+    text = "fields:\n  year:\n    column: Year\n    map: {'0': '', N/A: }\n"
+    profile = _load(tmp_path, text)
+    assert profile.rules[0].table == ValueTable({"0": "", "n/a": ""})
+
+
 def test_map_unmapped_invalid(tmp_path: Path) -> None:
     text = (
         "fields:\n  plateType:\n    column: Type\n    map: {PAS: Passenger}\n"

@@ -230,7 +230,7 @@ def _table(
                 f"{where} lists '{source}' twice (ignoring case and spaces; first on line "
                 f"{first_line[folded]}); keep one.",
             )
-        table[folded] = "" if reader.is_null(value) else reader.text(value, f"{where} value")
+        table[folded] = _table_value(reader, value, f"{where} value")
         first_line[folded] = reader.line(key)
     unmapped = "keep"
     if "unmapped" in entries:
@@ -238,6 +238,13 @@ def _table(
             entries["unmapped"][1], f"field '{api_field}' unmapped", UNMAPPED_RULES
         )
     return ValueTable(table, unmapped)
+
+
+def _table_value(reader: NodeReader, node: Node, where: str) -> str:
+    """Return a table entry's value; no value, or an empty one, leaves the field out."""
+    if reader.is_null(node) or (reader.is_scalar(node) and not str(node.value).strip()):
+        return ""
+    return reader.text(node, where)
 
 
 def _transforms(
