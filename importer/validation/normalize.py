@@ -1,0 +1,168 @@
+"""Normalise the values of a mapped row before they are checked and sent.
+
+Every value loses spaces at its ends, repeated spaces and invisible characters. Then plates
+are upper-cased (and, unless the profile keeps them, lose spaces and dashes), provinces and
+states become their postal abbreviation, years such as ``2011.0`` become ``2011`` and VINs
+are upper-cased. Each change is a warning on the row, so nothing is changed silently.
+
+A province or year that cannot be normalised is an error found here, because recognising
+the value is the same work as normalising it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from importer.mapping import MappedRow
+from importer.records import Payload
+from importer.regions import closest_region, find_region
+from importer.validation.verdict import Place, Places, Verdict, shown
+
+#: Characters that show as nothing but would be sent: zero-width spaces and joiners, the
+#: word joiner, the byte-order mark and the soft hyphen.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+#: Dashes removed from compact plates: ASCII and Unicode hyphens, dashes and the minus sign.
+DASHES = re.compile(r"[\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
+
+FIRST_YEAR = 1900
+_YEAR_WITH_ZERO_DECIMALS = re.compile(r"([0-9]+)\.0+")
+
+
+def clean_spaces(text: str) -> str:
+    """Return ``text`` without invisible characters, end spaces or repeated spaces."""
+    return " ".join(text.translate(INVISIBLE).split())
+
+
+def cleaning_steps(text: str) -> str:
+    """Say what ``clean_spaces`` changes in ``text``, for the warning."""
+    visible = text.translate(INVISIBLE)
+    inner = visible.strip()
+    steps = []
+    if visible != inner:
+        steps.append("spaces at the ends removed")
+    if re.search(r"\s\s", inner):
+        steps.append("repeated spaces merged")
+    if any(c.isspace() and c != " " for c in inner):
+        steps.append("tabs, line breaks or special spaces made plain spaces")
+    if visible != text:
+        steps.append("invisible characters removed")
+    return ", ".join(steps)
+
+
+class Normalizer:
+    """Normalise row payloads for one profile's plate style and a given latest model year."""
+
+    def __init__(self, plate_style: str, latest_year: int) -> None:
+        self.plate_style = plate_style
+        self.latest_year = latest_year
+
+    def normalize(self, row: MappedRow, places: Places, verdict: Verdict) -> Payload:
+        """Return the normalised payload, adding each change and failure to ``verdict``.
+
+        A value that is empty once cleaned is left out of the payload; the checks report it.
+        """
+        payload: Payload = {}
+        for api_field, raw in row.payload.items():
+            place = places[api_field]
+            text = clean_spaces(raw)
+            if not text:
+                continue
+            if text != raw:
+                verdict.warnings.append(
+                    place.issue(
+                        "whitespace-trimmed",
+                        raw,
+                        f"'{shown(raw)}' is sent as '{shown(text)}' ({cleaning_steps(raw)}).",
+                    )
+                )
+            text = self._normalize_field(place, text, verdict)
+            if text:
+                payload[api_field] = text
+        return payload
+
+    def _normalize_field(self, place: Place, text: str, verdict: Verdict) -> str:
+        if place.api_field == "plate":
+            return self._plate(place, text, verdict)
+        if place.api_field == "prov":
+            return _province(place, text, verdict)
+        if place.api_field == "year":
+            return self._year(place, text, verdict)
+        if place.api_field == "vin":
+            return _changed(
+                place, text, text.upper(), "vin-normalized", verdict, change="upper case"
+            )
+        return text
+
+    def _plate(self, place: Place, text: str, verdict: Verdict) -> str:
+        plate = text.upper()
+        change = "upper case"
+        if self.plate_style == "compact":
+            plate = DASHES.sub("", plate.replace(" ", ""))
+            change = "upper case, without spaces or dashes"
+        if not any(c.isalnum() for c in plate):
+            return ""  # nothing to send: the checks report the missing plate
+        return _changed(place, text, plate, "plate-normalized", verdict, change=change)
+
+    def _year(self, place: Place, text: str, verdict: Verdict) -> str:
+        digits = text
+        whole = _YEAR_WITH_ZERO_DECIMALS.fullmatch(text)
+        if whole is not None:
+            digits = whole.group(1)
+        problem = self._year_problem(digits)
+        if problem is not None:
+            code, explanation = problem
+            verdict.errors.append(place.issue(code, text, f"'{shown(text)}' {explanation}"))
+            return text
+        return _changed(place, text, digits, "year-normalized", verdict)
+
+    def _year_problem(self, digits: str) -> tuple[str, str] | None:
+        """Return the error code and explanation for a year that cannot be sent, if any."""
+        if not digits.isascii() or not digits.isdigit() or len(digits) not in (2, 4):
+            return (
+                "invalid-year",
+                "is not a 4-digit year; write the model year, such as 2019, "
+                "or leave the cell empty.",
+            )
+        if len(digits) == 2:
+            return (
+                "two-digit-year",
+                f"is a two-digit year, which could be 19{digits} or 20{digits}; "
+                "write all four digits.",
+            )
+        if not FIRST_YEAR <= int(digits) <= self.latest_year:
+            return (
+                "year-out-of-range",
+                f"is not a model year from {FIRST_YEAR} to {self.latest_year}; "
+                "correct the year or leave the cell empty.",
+            )
+        return None
+
+
+def _province(place: Place, text: str, verdict: Verdict) -> str:
+    region = find_region(text)
+    if region is None:
+        verdict.errors.append(place.issue("unknown-province", text, _unknown_province(text)))
+        return text
+    return _changed(place, text, region.sent_as, "province-normalized", verdict)
+
+
+def _unknown_province(text: str) -> str:
+    sentence = f"'{shown(text)}' is not a Canadian province, US state or Mexican state; "
+    region = closest_region(text)
+    if region is not None and region.country == "MX":
+        return sentence + f"use the state's full name, such as {region.sent_as}."
+    example = region.sent_as if region is not None else "ON"
+    return sentence + f"use a postal abbreviation such as {example}."
+
+
+def _changed(
+    place: Place, before: str, after: str, code: str, verdict: Verdict, *, change: str = ""
+) -> str:
+    """Return ``after``, warning with ``code`` when it differs from ``before``."""
+    if after != before:
+        detail = f" ({change})" if change else ""
+        verdict.warnings.append(
+            place.issue(code, before, f"'{shown(before)}' is sent as '{shown(after)}'{detail}.")
+        )
+    return after
