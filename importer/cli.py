@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from importer import __version__
+from importer import __version__, signals
 from importer.commands import demo, fake_server, run, validate
 from importer.errors import ExitCode, ImportToolError
 
@@ -40,7 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        return int(args.handler(args))
+        with signals.sigterm_raises():
+            return int(args.handler(args))
     except ImportToolError as exc:
         logger.debug("stopped by %s", type(exc).__name__, exc_info=True)
         print(f"error: {exc}", file=sys.stderr)
@@ -48,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+    except signals.Terminated:
+        print("terminated", file=sys.stderr)
+        return int(ExitCode.TERMINATED)
 
 
 if __name__ == "__main__":
