@@ -260,3 +260,13 @@ def test_missing_file_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     code = cli.main(["map", "no-such-file.csv"])
     assert code == 2
     assert capsys.readouterr().err == "error: no-such-file.csv: file not found; check the path.\n"
+
+
+def test_missing_plate_no_set_hint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "evs.csv"
+    path.write_text("VIN (1-10),State,Make\nYV4H60DP5R,WA,VOLVO\n", encoding="utf-8")
+    code = cli.main(["map", str(path), "--set", "plateType=Passenger"])
+    assert code == 2
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "Missing required field: plate; name its column in a profile."
+    )

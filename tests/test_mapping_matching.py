@@ -268,3 +268,13 @@ def test_docs_list_every_transform() -> None:
     docs = (ROOT / "docs" / "mapping.md").read_text(encoding="utf-8")
     missing = [name for name in TRANSFORMS if f"| `{name}` |" not in docs]
     assert missing == []
+
+
+def test_matching_error_plate_only() -> None:
+    matching = match_headers(["VIN", "State"], constants={"plateType": "Passenger"})
+    error = matching_error(matching, None, "")
+    assert str(error) == (
+        "automatic matching cannot map this file. No column matches the required field plate. "
+        "Columns found: 'VIN', 'State'. Save these lines as a profile, fill in the empty "
+        "fields and pass --mapping PATH (opscom-import map FILE --out PATH writes them):\n"
+    )

@@ -112,10 +112,9 @@ def print_report(report: MappingReport) -> None:
         listed = ", ".join(map(repr, headers))
         print(f"Conflict: columns {listed} match {api_field}; keep one in a profile.")
     for api_field in report.missing:
-        print(
-            f"Missing required field: {api_field}; name its column in a profile, "
-            f"or pass --set {api_field}=VALUE."
-        )
+        # Every row has its own plate, so a constant suits only the other required fields.
+        constant = "" if api_field == "plate" else f", or pass --set {api_field}=VALUE"
+        print(f"Missing required field: {api_field}; name its column in a profile{constant}.")
     if report.complete:
         print("Every required field is mapped.")
 

@@ -149,10 +149,11 @@ def describe_problems(matching: Matching) -> str:
 def matching_error(matching: Matching, file: Path | None, profile_lines: str) -> MappingError:
     """Return the error that stops a run whose automatic matching is incomplete."""
     found = ", ".join(repr(header) for header in matching.headers if header.strip())
-    constant_hint = ""
-    if matching.missing:
+    # Every row has its own plate, so only the other required fields suit a constant.
+    constant_field = next((name for name in matching.missing if name != "plate"), None)
+    if constant_field is not None:
         constant_hint = (
-            f"Pass --set {matching.missing[0]}=VALUE to send one value on every row, or save "
+            f"Pass --set {constant_field}=VALUE to send one value on every row, or save "
         )
     else:
         constant_hint = "Save "
