@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from importer.commands.options import parse_constants
+from importer.commands.options import add_input_options, parse_constants
 from importer.errors import ExitCode, UsageError
 from importer.mapping import automatic_profile, load_profile, with_constants
 from importer.mapping.report import MappingReport, build_report
@@ -38,32 +38,7 @@ def add_parser(subparsers: Any) -> None:
         help="write the automatic matching as a profile (YAML) to edit",
     )
     parser.add_argument("--force", action="store_true", help="let --out replace an existing file")
-    parser.add_argument(
-        "-m",
-        "--mapping",
-        type=Path,
-        metavar="PATH",
-        help="show how this profile maps the file instead of matching automatically",
-    )
-    parser.add_argument(
-        "--set",
-        dest="constants",
-        action="append",
-        default=[],
-        metavar="FIELD=VALUE",
-        help="send VALUE as FIELD on every row, e.g. --set plateType=Passenger (repeatable)",
-    )
-    parser.add_argument(
-        "--sheet", metavar="NAME", help="worksheet to read (default: first with data)"
-    )
-    parser.add_argument(
-        "--header-row",
-        type=int,
-        metavar="N",
-        help="row number of the header row (default: detected)",
-    )
-    parser.add_argument("--encoding", help="text encoding of a CSV file (default: detected)")
-    parser.add_argument("--delimiter", help="CSV delimiter (default: detected)")
+    add_input_options(parser, single_file=False)
     parser.set_defaults(handler=main)
 
 
