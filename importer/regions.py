@@ -20,6 +20,7 @@ raises ``ValueError`` if a spelling is listed for two regions.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -225,6 +226,7 @@ def _index(regions: tuple[Region, ...]) -> dict[str, Region]:
 _BY_KEY = _index(REGIONS)
 
 
+@functools.lru_cache(maxsize=4096)  # a file repeats a few spellings on every row
 def find_region(text: str) -> Region | None:
     """Return the region ``text`` names, in any case, accents or punctuation, or ``None``."""
     key = fold(text)

@@ -18,7 +18,9 @@ SHOWN_LENGTH = 80
 
 def shown(value: str) -> str:
     """Return ``value`` for a message: invisible characters escaped, long values cut."""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)
+    text = value
+    if not value.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)
     if len(text) > SHOWN_LENGTH:
         return text[: SHOWN_LENGTH - 1] + "…"
     return text
@@ -57,14 +59,19 @@ class Places:
     def __init__(self, row: MappedRow, constants: frozenset[str]) -> None:
         self._row = row
         self._constants = constants
+        self._places: dict[str, Place] = {}
 
     def __getitem__(self, api_field: str) -> Place:
-        return Place(
-            self._row.source.number,
-            api_field,
-            self._row.columns.get(api_field),
-            constant=api_field in self._constants,
-        )
+        place = self._places.get(api_field)
+        if place is None:
+            place = Place(
+                self._row.source.number,
+                api_field,
+                self._row.columns.get(api_field),
+                constant=api_field in self._constants,
+            )
+            self._places[api_field] = place
+        return place
 
 
 @dataclass(slots=True)
