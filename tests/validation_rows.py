@@ -1,7 +1,7 @@
 """Mapped rows and validators for the validation tests, built without reading a file.
 
-Every field is mapped to a column of ``COLUMNS``; a row lists the cells it fills, and the
-others are empty, as the mapper leaves them out of the payload.
+Every field is mapped to a column of ``COLUMNS``. A row lists the cells it fills, and the
+mapper would leave the empty ones out of the payload, so they are left out here too.
 """
 
 from __future__ import annotations
