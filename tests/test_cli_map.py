@@ -110,7 +110,7 @@ def test_written_profile_maps_same(fleet: Path, tmp_path: Path) -> None:
     ]
 
 
-def test_out_with_gaps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_out_with_gaps(tmp_path: Path) -> None:
     out = tmp_path / "campus.yaml"
     code = cli.main(["map", str(CAMPUS), "--out", str(out)])
     assert code == 2

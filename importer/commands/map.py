@@ -105,7 +105,7 @@ def _print_list(title: str, headers: list[str]) -> None:
 
 
 def write_profile(report: MappingReport, path: Path) -> None:
-    """Write the automatic matching as a profile to edit, and say so."""
+    """Write the automatic matching as a profile to edit, and print its path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(report.profile_text(), encoding="utf-8")
     print(f"Profile written to {path}; check it, then pass it with --mapping {path}.")
