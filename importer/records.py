@@ -101,3 +101,25 @@ class RunSummary:
     duration_seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: The profile file (absolute), the ``--set`` constants, and the mapping used as profile
+    #: YAML, so that a retry can map the rows again even when no profile file was used.
+    profile_file: Path | None = None
+    constants: dict[str, str] = field(default_factory=dict)
+    mapping: str = ""
+    #: Options a retry needs to reach the same target, and the whole retry command.
+    retry_options: list[str] = field(default_factory=list)
+    retry_command: str = ""
+    #: How often each error code and warning kind occurred, most frequent first.
+    error_counts: dict[str, int] = field(default_factory=dict)
+    warning_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def rows_per_second(self) -> float:
+        """Rows read, checked, sent and written per second of the whole run."""
+        if self.duration_seconds <= 0:
+            return 0.0
+        return self.rows / self.duration_seconds
