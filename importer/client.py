@@ -35,7 +35,7 @@ CONFIGURATION_CODES = {
     ),
 }
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-#: Statuses that say the server refused the request before handling it, because it is busy.
+#: Statuses with which a busy server rejects a request before handling it.
 THROTTLE_STATUSES = frozenset({429, 503})
 BODY_EXCERPT = 200
 REDACTED = "********"
@@ -212,9 +212,9 @@ def redact(text: str, secret: Secret) -> str:
 class OpsComClient:
     """An ``httpx.AsyncClient`` bound to one target; use with ``async with``.
 
-    ``transport`` None builds httpx's own transport with a pool of ``pool_size``, reading
-    proxies from the environment; pass ``make_transport("aiohttp", n)`` for the fast one or an
-    ``httpx.MockTransport`` in tests.
+    With ``transport`` None, httpx builds its own transport with a pool of ``pool_size`` and
+    reads proxies from the environment. Pass ``make_transport("aiohttp", n)`` for the faster
+    transport, or an ``httpx.MockTransport`` in tests.
     """
 
     def __init__(

@@ -1,8 +1,8 @@
 """Seeded, reproducible faults for the fake server.
 
 Each push request draws at most one fault. The draw hashes the seed, the vehicle the request
-carries and how many times that vehicle arrived before, so the same file pushed with the same
-seed meets the same faults in any order and at any concurrency, and a retry of a row draws
+carries and how many times that vehicle arrived before. So the same file pushed with the same
+seed meets the same faults in any order and at any concurrency, while a retry of a row draws
 anew. The rates are fractions of requests, from 0 to 1, and add up to at most 1.
 """
 
@@ -20,7 +20,7 @@ HTML_PAGE = (
 
 
 class Fault(StrEnum):
-    """What the fake server does to one request instead of, or on top of, answering it."""
+    """A fault the fake server applies to one request, instead of or besides handling it."""
 
     NONE = "none"
     FAIL = "fail"  # 503 with an empty body; nothing stored
@@ -69,8 +69,8 @@ class Faults:
     def draw(self, key: str, arrival: int) -> tuple[Fault, bool]:
         """Return the fault for the ``arrival``-th request (from 0) carrying ``key``.
 
-        The flag says whether a dropped request is handled, and the vehicle stored, before
-        the connection closes; half of the drops are.
+        The flag is true when a dropped request is handled, and its vehicle stored, before
+        the connection closes, which is the case for half of the drops.
         """
         if self.total_rate == 0:
             return Fault.NONE, False

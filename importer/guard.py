@@ -68,7 +68,7 @@ class ErrorRateGuard:
 def hint_for(reason: str) -> str | None:
     """Return what to check for a failure reason such as ``http-404`` or ``server-9030``.
 
-    None for a 404 or a redirect, whose row message already says what to check.
+    None for a 404 or a redirect, because their row message already names what to check.
     """
     if reason.startswith("server-"):
         return (

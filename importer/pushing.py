@@ -52,7 +52,7 @@ NOT_SENT_ERRORS = (
     httpx.ProxyError,
     httpx.UnsupportedProtocol,
 )
-#: Answers from a server or proxy that may have failed after storing the vehicle.
+#: Statuses from a server or proxy that may have failed after storing the vehicle.
 MAYBE_STORED_STATUSES = frozenset({500, 502, 504})
 MAYBE_STORED_NOTE = (
     " A request whose answer was lost may have stored the vehicle; a rerun reports it as "
@@ -64,7 +64,7 @@ WAIT_MAX = 30.0
 
 @dataclass(frozen=True, slots=True)
 class PushOptions:
-    """How hard to push: requests in flight, requests per second, and the caps per row."""
+    """Push settings: requests in flight, requests per second, and the caps per row."""
 
     concurrency: int = 8
     rate: float | None = None
@@ -93,7 +93,7 @@ class PushOutcome:
 
 @dataclass(slots=True)
 class PushReport(Generic[Key]):
-    """What a push run did: outcomes by key, and the error that stopped it early, if any."""
+    """The result of a push run: outcomes by key, and the error that stopped it early, if any."""
 
     outcomes: dict[Key, PushOutcome] = field(default_factory=dict)
     stopped_by: ImportToolError | None = None
@@ -101,7 +101,7 @@ class PushReport(Generic[Key]):
 
 @dataclass(slots=True)
 class RowAttempts:
-    """What the attempts of one row have seen so far."""
+    """The attempts of one row so far: count, last status and error, and any lost response."""
 
     count: int = 0
     http_status: int | None = None
@@ -389,8 +389,8 @@ class Pusher(Generic[Key]):
     def _pushed_by_lost_attempt(self, answer: Answer, row: RowAttempts) -> PushOutcome:
         """Report a row as pushed when a retry found the vehicle stored after a lost answer.
 
-        An earlier attempt of this same row reached the server but its answer was lost, so
-        that attempt most likely stored the vehicle. The row says so in a warning.
+        An earlier attempt of this same row reached the server but its response was lost, so
+        that attempt most likely stored the vehicle. The row carries a warning about it.
         """
         warning = (
             f"An earlier attempt's answer was lost ({row.lost_answer}); the retry found the "

@@ -1,7 +1,7 @@
 """Stop a run cleanly on Ctrl-C (SIGINT) or SIGTERM.
 
-While rows are being pushed, the first signal stops sending: requests in flight get a bounded
-time to finish, the results workbook is written with the rows never sent marked
+While rows are being pushed, the first signal stops sending, and requests in flight get a
+bounded time to finish. The results workbook is then written with the rows never sent marked
 ``not attempted``, and the process exits with 130 (SIGINT) or 143 (SIGTERM). A second signal
 gives up on the requests in flight at once. Outside the push phase SIGTERM raises
 ``Terminated``, so the command line ends with 143 as it does with 130 for Ctrl-C.

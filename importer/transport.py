@@ -12,21 +12,27 @@ request may have reached the server (a read failure) or certainly did not (a con
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 from typing import Literal
 
 import aiohttp
 import httpx
+from aiohttp.helpers import get_env_proxy_for_url
+from yarl import URL
 
 TransportName = Literal["aiohttp", "httpx"]
+ProxySetting = tuple[URL | None, aiohttp.BasicAuth | None]
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """An httpx transport that sends through one aiohttp session with a fixed-size pool.
 
-    ``trust_env`` makes aiohttp read proxies (``HTTPS_PROXY``, ``NO_PROXY``...) from the
-    environment, and the TLS context comes from ``httpx.create_ssl_context``, which verifies
-    certificates and reads ``SSL_CERT_FILE`` and ``SSL_CERT_DIR``, as httpx does itself.
+    With ``trust_env``, the proxy for each origin comes from the environment (``HTTPS_PROXY``,
+    ``NO_PROXY``...) through aiohttp's own lookup, done once per origin: aiohttp's session-wide
+    ``trust_env`` repeats it, and a netrc lookup, in a thread for every request. The TLS
+    context comes from ``httpx.create_ssl_context``, which verifies certificates and reads
+    ``SSL_CERT_FILE`` and ``SSL_CERT_DIR``, as httpx does itself.
     """
 
     def __init__(self, limits: httpx.Limits, *, trust_env: bool = True) -> None:
@@ -34,6 +40,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self.trust_env = trust_env
         self._ssl_context: ssl.SSLContext = httpx.create_ssl_context(trust_env=trust_env)
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[
+            tuple[str, str, int | None], tuple[URL | None, aiohttp.BasicAuth | None]
+        ]
+        self._proxies = {}
 
     def _open_session(self) -> aiohttp.ClientSession:
         # The session must be created inside the running event loop, so it is opened lazily.
@@ -42,14 +52,24 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             keepalive_timeout=self.limits.keepalive_expiry or 15.0,
             ssl=self._ssl_context,
         )
-        return aiohttp.ClientSession(
-            connector=connector, trust_env=self.trust_env, auto_decompress=False
-        )
+        return aiohttp.ClientSession(connector=connector, auto_decompress=False)
+
+    def _proxy_for(self, url: httpx.URL) -> ProxySetting:
+        """Return the proxy and its credentials for ``url``'s origin, or ``(None, None)``."""
+        origin = (url.scheme, url.host, url.port)
+        if origin not in self._proxies:
+            found: ProxySetting = (None, None)
+            if self.trust_env:
+                with contextlib.suppress(LookupError):  # no proxy set, or NO_PROXY matched
+                    found = get_env_proxy_for_url(URL(str(url)))
+            self._proxies[origin] = found
+        return self._proxies[origin]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._session is None:
             self._session = self._open_session()
         timeout = request.extensions.get("timeout", {})
+        proxy, proxy_auth = self._proxy_for(request.url)
         try:
             async with self._session.request(
                 request.method,
@@ -57,6 +77,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 headers=request.headers.multi_items(),
                 data=request.content or None,
                 allow_redirects=False,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
                 timeout=aiohttp.ClientTimeout(
                     total=None,
                     connect=timeout.get("connect"),

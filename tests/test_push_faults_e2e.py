@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 from importer import cli
+from importer.client import TransportName
 from importer.config import Secret, Target
 from importer.errors import ExitCode
 from importer.fake_faults import Faults
@@ -68,7 +69,8 @@ def _stored_per_plate(state: FakeState) -> Counter[str]:
     return Counter(entry["payload"]["plate"] for entry in state.requests if entry.get("stored"))
 
 
-def test_faults_every_row_pushed_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+def test_faults_every_row_pushed_once(tmp_path: Path, transport: TransportName) -> None:
     source, profile = _fleet(tmp_path, 200)
     state = FakeState(faults=ALL_FAULTS)
     existing = [f"F{number:04d}" for number in range(0, 200, 20)]
@@ -77,7 +79,8 @@ def test_faults_every_row_pushed_once(tmp_path: Path) -> None:
         answer_push(state, DEMO_CLIENT_CODE, vehicle)
     with running_server(state) as server:
         target = Target(server.base_url, DEMO_CLIENT_CODE, Secret(DEMO_TOKEN))
-        outcome = run_import(RunOptions(input_path=source, profile_path=profile), target)
+        options = RunOptions(input_path=source, profile_path=profile, transport=transport)
+        outcome = run_import(options, target)
 
     faults_seen = Counter(entry["fault"] for entry in state.requests)
     assert set(faults_seen) == {"none", "fail", "throttle", "drop", "error-200", "html"}

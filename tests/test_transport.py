@@ -129,6 +129,18 @@ def test_transport_proxy_from_environment(monkeypatch: pytest.MonkeyPatch) -> No
     assert seen == [f"http://127.0.0.1:{closed_port}/push"]
 
 
+def test_transport_no_proxy_respected(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.json_response({"via": "direct"})
+
+    assert _post(handler).json() == {"via": "direct"}
+
+
 def _closed_port() -> int:
     """Return a port of 127.0.0.1 that this test opened and closed, so nothing listens there."""
     with socket.socket() as probe:

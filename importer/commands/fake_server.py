@@ -23,7 +23,11 @@ RATES = (
     ("--fail-rate", "fail_rate", "answer 503 with an empty body, storing nothing"),
     ("--throttle-rate", "throttle_rate", "answer 429 with Retry-After, storing nothing"),
     ("--drop-rate", "drop_rate", "close the connection without answering (half after storing)"),
-    ("--error-200-rate", "error_200_rate", "send error answers (ErrorCode) with status 200"),
+    (
+        "--error-200-rate",
+        "error_200_rate",
+        "send error responses (with an ErrorCode) with status 200",
+    ),
     ("--html-rate", "html_rate", "answer 502 with an HTML page, storing nothing"),
 )
 
@@ -52,7 +56,7 @@ def add_parser(subparsers: Any) -> None:
         type=float,
         default=0.0,
         metavar="MS",
-        help="delay before each push answer, in milliseconds (default: 0)",
+        help="delay before each push response, in milliseconds (default: 0)",
     )
     for option, _, effect in RATES:
         parser.add_argument(
@@ -63,7 +67,7 @@ def add_parser(subparsers: Any) -> None:
         type=float,
         default=1.0,
         metavar="SECONDS",
-        help="Retry-After of a throttled answer, in seconds (default: 1)",
+        help="Retry-After of a throttled response, in seconds (default: 1)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the fault draws (default: 0)")
     parser.set_defaults(handler=main)
