@@ -376,35 +376,85 @@ def test_value_under_no_header(tmp_path: Path) -> None:
     )
 
 
-def test_ods_workbook(tmp_path: Path) -> None:
+def write_ods(path: Path, tables: str, styles: str = "") -> Path:
+    """Write a minimal OpenDocument spreadsheet whose body contains ``tables``."""
     content = (
         '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
         'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+        'xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0" '
         'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-        '<office:body><office:spreadsheet><table:table table:name="Fleet">'
-        "<table:table-row>"
-        '<table:table-cell office:value-type="string"><text:p>Plate</text:p></table:table-cell>'
-        '<table:table-cell office:value-type="string"><text:p>Year</text:p></table:table-cell>'
-        '<table:table-cell office:value-type="string"><text:p>Since</text:p></table:table-cell>'
-        "</table:table-row><table:table-row>"
-        '<table:table-cell office:value-type="float" office:value="123456">'
-        "<text:p>123456</text:p></table:table-cell>"
-        '<table:table-cell office:value-type="float" office:value="2011">'
-        "<text:p>2011</text:p></table:table-cell>"
-        '<table:table-cell office:value-type="date" office:date-value="2020-05-01">'
-        "<text:p>01/05/2020</text:p></table:table-cell>"
-        "</table:table-row></table:table></office:spreadsheet></office:body>"
+        f"<office:automatic-styles>{styles}</office:automatic-styles>"
+        f"<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body>"
         "</office:document-content>"
     )
-    path = tmp_path / "fleet.ods"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         archive.writestr("META-INF/manifest.xml", MANIFEST, zipfile.ZIP_DEFLATED)
         archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
-    table, rows = read(path)
+    return path
+
+
+def ods_row(*cells: str, repeat: int = 1) -> str:
+    return (
+        f'<table:table-row table:number-rows-repeated="{repeat}">{"".join(cells)}</table:table-row>'
+    )
+
+
+def ods_text(text: str) -> str:
+    return (
+        f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>'
+    )
+
+
+def ods_number(value: str, shown: str, style: str = "", repeat: int = 1) -> str:
+    return (
+        f'<table:table-cell table:style-name="{style}" table:number-columns-repeated="{repeat}" '
+        f'office:value-type="float" office:value="{value}"><text:p>{shown}</text:p>'
+        "</table:table-cell>"
+    )
+
+
+def test_ods_workbook(tmp_path: Path) -> None:
+    date = (
+        '<table:table-cell office:value-type="date" office:date-value="2020-05-01">'
+        "<text:p>01/05/2020</text:p></table:table-cell>"
+    )
+    table_xml = (
+        '<table:table table:name="Fleet">'
+        f"{ods_row(ods_text('Plate'), ods_text('Year'), ods_text('Since'))}"
+        f"{ods_row(ods_number('123456', '123456'), ods_number('2011', '2011'), date)}"
+        "</table:table>"
+    )
+    table, rows = read(write_ods(tmp_path / "fleet.ods", table_xml))
     assert table.sheet == "Fleet"
     assert rows == [SourceRow(2, ("123456", "2011", "2020-05-01"))]
+
+
+def test_ods_leading_zeros(tmp_path: Path) -> None:
+    styles = (
+        '<number:number-style style:name="N1"><number:number number:min-integer-digits="6"/>'
+        '</number:number-style><style:style style:name="ce1" style:family="table-cell" '
+        'style:data-style-name="N1"/>'
+    )
+    other = (
+        f'<table:table table:name="Notes">{ods_row(ods_number("7", "000007", "ce1"))}</table:table>'
+    )
+    fleet = (
+        '<table:table table:name="Fleet">'
+        f"{ods_row(ods_text('Plate'), ods_text('Unit'), ods_text('Code'))}"
+        f"{ods_row(ods_number('1234', '001234', 'ce1'), ods_number('5', '000005', 'ce1', 2))}"
+        + ods_row(ods_number("42", "000042", "ce1"), ods_text("x"), ods_number("9", "9"), repeat=2)
+        + "</table:table>"
+    )
+    path = write_ods(tmp_path / "ods_leading_zeros.ods", other + fleet, styles)
+    _, rows = read(path, sheet="Fleet")
+    assert rows == [
+        SourceRow(2, ("001234", "000005", "000005")),
+        SourceRow(3, ("000042", "x", "9")),
+        SourceRow(4, ("000042", "x", "9")),
+    ]
 
 
 @pytest.mark.parametrize(

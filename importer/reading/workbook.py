@@ -20,6 +20,7 @@ import python_calamine
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from importer.errors import InputFileError
+from importer.reading.ods_formats import DisplayedCells, zero_padded_ods_cells
 from importer.reading.rows import RawRow
 from importer.reading.sniff import FileKind
 from importer.reading.xlsx_formats import (
@@ -44,6 +45,7 @@ class Sheet:
     values: list[list[CellValue]]
     merged: list[MergedRange] = field(default_factory=list)
     padded: PaddedCells = field(default_factory=dict)
+    displayed: DisplayedCells = field(default_factory=dict)
 
     def rows(self) -> Iterator[RawRow]:
         """Yield every row as cell texts, numbered from 1 like Excel's rows."""
@@ -52,6 +54,9 @@ class Sheet:
             cells = [value if type(value) is str else cell_text(value) for value in values]
             if padded:
                 _apply_padding(cells, values, padded)
+            for column, text in self.displayed.get(index, {}).items():
+                if column < len(cells):
+                    cells[column] = text
             yield RawRow(index + 1, cells)
 
 
@@ -96,7 +101,10 @@ def read_sheet(path: Path, kind: FileKind, requested: str | None, notes: list[st
     except OSError as exc:
         raise InputFileError(path, f"cannot be read ({exc.strerror or exc}).") from exc
     padded = padded_number_cells(path, name) if kind is FileKind.XLSX else {}
-    return Sheet(name, values, list(merged), padded)
+    displayed = zero_padded_ods_cells(path, name) if kind is FileKind.ODS else {}
+    # NOTE: legacy .xls and .xlsb number formats are not read, so a number shown with
+    # leading zeros there reads without them.
+    return Sheet(name, values, list(merged), padded, displayed)
 
 
 def _has_data(sheet: python_calamine.CalamineSheet) -> bool:
