@@ -223,6 +223,19 @@ def test_data_wider_than_header(tmp_path: Path) -> None:
     assert table.notes == ["No header in column(s) C; each is named by its column letter."]
 
 
+def test_trailing_delimiter_on_header_only(tmp_path: Path) -> None:
+    table, rows = read(write(tmp_path, "header_trailing_comma.csv", b"Plate,Make,\nAB1,Ford\n"))
+    assert table.headers == ["Plate", "Make"]
+    assert rows == [SourceRow(2, ("AB1", "Ford"))]
+
+
+def test_trailing_delimiter_everywhere(tmp_path: Path) -> None:
+    data = b"Plate,Make,\nAB1,Ford,\nCD2,GM\n"
+    table, rows = read(write(tmp_path, "trailing_commas.csv", data))
+    assert table.headers == ["Plate", "Make"]
+    assert rows == [SourceRow(2, ("AB1", "Ford")), SourceRow(3, ("CD2", "GM"))]
+
+
 def test_nul_bytes_removed(tmp_path: Path) -> None:
     _, rows = read(write(tmp_path, "nul_bytes.csv", b"Plate,Make\nAB\x00\x001,Ford\n"))
     assert rows[0].cells == ("AB1", "Ford")

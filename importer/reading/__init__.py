@@ -97,11 +97,11 @@ def read_table(path: Path, options: ReadOptions | None = None) -> Table:
     for note in notes:
         logger.warning("%s: %s", path, note)
     header = head[last]
-    expected = None if header.field_count is None else max(header.field_count, width)
+    field_range = None if header.field_count is None else (width, max(header.field_count, width))
     return Table(
         path=path,
         headers=headers,
-        rows=_data_rows(source.open_rows, header.number, headers, expected),
+        rows=_data_rows(source.open_rows, header.number, headers, field_range),
         sheet=source.sheet,
         header_row=header.number,
         notes=notes,
@@ -269,8 +269,8 @@ def _data_rows(
     open_rows: Callable[[], Iterator[RawRow]],
     header_number: int,
     headers: list[str],
-    expected_fields: int | None,
+    field_range: tuple[int, int] | None,
 ) -> Iterator[SourceRow]:
     """Yield the data rows below the header; the file is read again from its start."""
     rows = itertools.dropwhile(lambda row: row.number <= header_number, open_rows())
-    yield from source_rows(rows, headers, expected_fields)
+    yield from source_rows(rows, headers, field_range)

@@ -42,12 +42,13 @@ def is_blank(cells: Sequence[str]) -> bool:
 
 
 def source_rows(
-    raw_rows: Iterable[RawRow], headers: Sequence[str], expected_fields: int | None
+    raw_rows: Iterable[RawRow], headers: Sequence[str], field_range: tuple[int, int] | None
 ) -> Iterator[SourceRow]:
     """Yield the non-blank rows fitted to ``headers``, each with its reader warnings.
 
-    ``expected_fields`` is the field count of the header line of a delimited text file; a
-    line with another count is ragged and gets a warning. Workbooks pass ``None``.
+    ``field_range`` is the fewest and the most fields a line of delimited text may have:
+    the number of columns, and the header line's field count when a trailing delimiter
+    makes it larger. A line outside it is ragged and gets a warning. Workbooks pass None.
     """
     width = len(headers)
     for number, raw_cells, field_count in raw_rows:
@@ -60,8 +61,12 @@ def source_rows(
         if not joined.strip():
             continue
         unread = [text for text in cells[width:] if text.strip()]
-        if field_count is not None and field_count != expected_fields:
-            warnings.append(_ragged_warning(number, field_count, expected_fields, width, unread))
+        if (
+            field_range is not None
+            and field_count is not None
+            and not field_range[0] <= field_count <= field_range[1]
+        ):
+            warnings.append(_ragged_warning(number, field_count, field_range, width, unread))
         elif unread:
             warnings.append(_unread_warning(number, width, unread))
         if "E+" in joined or "E-" in joined:
@@ -93,12 +98,14 @@ def _remove_nul_bytes(
 
 
 def _ragged_warning(
-    number: int, field_count: int, expected: int | None, width: int, unread: list[str]
+    number: int, field_count: int, field_range: tuple[int, int], width: int, unread: list[str]
 ) -> str:
+    short = field_count < field_range[0]
+    expected = field_range[0] if short else field_range[1]
     start = f"Row {number} has {field_count} cells but the header row has {expected}"
     if unread:
         return f"{start}; {_unread_clause(width, unread)}."
-    if expected is not None and field_count < expected:
+    if short:
         return f"{start}; the missing cells at the end are read as empty."
     return f"{start}; the extra cells are empty."
 
