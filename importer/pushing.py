@@ -181,8 +181,10 @@ class Pusher(Generic[Key]):
             for worker in self._workers:
                 worker.cancel()
             await asyncio.gather(*self._workers, return_exceptions=True)
+        rows = len(self.report.outcomes)
         attempts = sum(outcome.attempts for outcome in self.report.outcomes.values())
-        logger.info("%d requests for %d rows", attempts, len(self.report.outcomes))
+        level = logging.INFO if attempts > rows else logging.DEBUG
+        logger.log(level, "%d requests for %d rows (%d retries)", attempts, rows, attempts - rows)
         return self.report
 
     def stop(self, error: ImportToolError) -> None:

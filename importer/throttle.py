@@ -98,8 +98,9 @@ class AdaptiveLimit:
             return  # sent before the last decrease, which already accounted for it
         self._generation += 1
         previous, self.limit = self.limit, max(1, self.limit // 2)
-        if self.limit != previous:
-            logger.info("server throttling: requests in flight %d -> %d", previous, self.limit)
+        # The first decrease is worth an info line; the rest would repeat it for every window.
+        level = logging.INFO if self._generation == 1 else logging.DEBUG
+        logger.log(level, "server throttling: requests in flight %d -> %d", previous, self.limit)
 
     def _grow(self) -> None:
         if not self._throttled_once and self.limit < self.maximum:
