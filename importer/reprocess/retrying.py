@@ -140,6 +140,9 @@ def retry_import(
     """Send the unfinished rows of ``book`` that are valid now, and write the new results.
 
     The results go to ``options.results_path``, else to ``retry_results_path``.
+
+    NOTE: a retry does not record its pushes in the run journal, so the next incremental run
+    sends those rows once more, and OPS-COM answers that they exist.
     """
     clock = RunClock()
     choice = choose_profile(book, options)
