@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from importer.errors import InputFileError
 from importer.reading import ReadOptions, cell_text, read_table, xlsx_formats
 from importer.records import SourceRow, Table
+from tests.conftest import FIXTURES
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -135,6 +136,15 @@ def test_leading_zero_format_raw_xml(tmp_path: Path) -> None:
     path = write_raw_xlsx(tmp_path / "padded.xlsx", data, ["000000", "00000-0000"])
     _, rows = read(path)
     assert [row.cells for row in rows] == [("001234", "00123-4567"), ("12", "2.5")]
+
+
+def test_leading_zero_format_xls() -> None:
+    # Written once with xlwt, which the project does not depend on.
+    _, rows = read(FIXTURES / "leading_zero_format.xls")
+    assert rows == [
+        SourceRow(2, ("001234", "U-0042", "2011", "12345.5")),
+        SourceRow(3, ("987654", "text", "2012", "7")),
+    ]
 
 
 def test_padding_other_attribute_order(tmp_path: Path) -> None:

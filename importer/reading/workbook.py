@@ -23,6 +23,7 @@ from importer.errors import InputFileError
 from importer.reading.ods_formats import DisplayedCells, zero_padded_ods_cells
 from importer.reading.rows import RawRow
 from importer.reading.sniff import FileKind
+from importer.reading.xls_formats import padded_xls_cells
 from importer.reading.xlsx_formats import (
     PaddedCells,
     RowPadding,
@@ -100,10 +101,14 @@ def read_sheet(path: Path, kind: FileKind, requested: str | None, notes: list[st
         ) from exc
     except OSError as exc:
         raise InputFileError(path, f"cannot be read ({exc.strerror or exc}).") from exc
-    padded = padded_number_cells(path, name) if kind is FileKind.XLSX else {}
+    padded: PaddedCells = {}
+    if kind is FileKind.XLSX:
+        padded = padded_number_cells(path, name)
+    elif kind is FileKind.XLS:
+        padded = padded_xls_cells(path, name)
     displayed = zero_padded_ods_cells(path, name) if kind is FileKind.ODS else {}
-    # NOTE: legacy .xls and .xlsb number formats are not read, so a number shown with
-    # leading zeros there reads without them.
+    # NOTE: .xlsb number formats are not read, so a number shown with leading zeros there
+    # reads without them.
     return Sheet(name, values, list(merged), padded, displayed)
 
 
