@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
 
-from importer import __version__, signals
-from importer.commands import demo, fake_server, run, validate
+from importer import __version__, logs, signals
+from importer.commands import demo, fake_server, inbox, run, validate
 from importer.errors import ExitCode, ImportToolError
 
 logger = logging.getLogger("importer")
 
-COMMANDS = (run, validate, demo, fake_server)
+COMMANDS = (run, validate, inbox, demo, fake_server)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for command in COMMANDS:
         command.add_parser(subparsers)
+    logs.add_logging_options(parser)
+    for subparser in subparsers.choices.values():
+        logs.add_logging_options(subparser, subcommand=True)
     return parser
 
 
@@ -35,23 +39,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    try:
-        with signals.sigterm_raises():
-            return int(args.handler(args))
-    except ImportToolError as exc:
-        logger.debug("stopped by %s", type(exc).__name__, exc_info=True)
-        print(f"error: {exc}", file=sys.stderr)
-        return int(exc.exit_code)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
-    except signals.Terminated:
-        print("terminated", file=sys.stderr)
-        return int(ExitCode.TERMINATED)
+    # The handlers stay installed until the except clauses below have logged.
+    with contextlib.ExitStack() as logging_set_up:
+        try:
+            logging_set_up.enter_context(logs.configured(logs.LogSettings.from_args(args)))
+            with signals.sigterm_raises():
+                return int(args.handler(args))
+        except ImportToolError as exc:
+            logger.debug("stopped by %s", type(exc).__name__, exc_info=True)
+            print(f"error: {exc}", file=sys.stderr)
+            return int(exc.exit_code)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return int(ExitCode.INTERRUPTED)
+        except signals.Terminated:
+            print("terminated", file=sys.stderr)
+            return int(ExitCode.TERMINATED)
 
 
 if __name__ == "__main__":

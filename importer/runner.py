@@ -22,6 +22,7 @@ import httpx
 from importer.client import OpsComClient, Timeouts, TransportName, make_transport
 from importer.config import Target
 from importer.errors import ExitCode, ImportToolError, UsageError
+from importer.incremental import run_journal
 from importer.mapping import Mapper, Profile, load_profile, with_constants
 from importer.pushing import Pusher, PushOptions, PushOutcome, stop_note
 from importer.reading import ReadOptions, read_table
@@ -52,6 +53,10 @@ class RunOptions:
     transport: TransportName = "aiohttp"
     dry_run: bool = False
     command: str = "opscom-import run"
+    #: Where the run journal lives; ``None`` keeps no journal, so every valid row is sent.
+    state_dir: Path | None = None
+    #: Send every valid row, even those the journal shows unchanged since their last push.
+    full: bool = False
 
 
 @dataclass(slots=True)
@@ -134,20 +139,25 @@ def run_import(
     prepared = prepare(options)
     results_path = options.results_path or default_results_path(options.input_path)
     outcome = RunOutcome(results_path, new_summary(options, prepared, target), ExitCode.OK)
-    with ResultsWriter(results_path, prepared.table.headers) as writer:
+    with (
+        ResultsWriter(results_path, prepared.table.headers) as writer,
+        run_journal(options, target) as journal,
+    ):
         if options.dry_run:
             rows: Iterator[RowResult] = prepared.results
         else:
             assert target is not None
             outcome.results = list(prepared.results)
+            journal.skip_unchanged(outcome.results)
             if on_start is not None:
                 on_start(sum(result.status is Status.VALID for result in outcome.results))
             outcome.stopped_by = asyncio.run(
-                push_results(outcome.results, target, options, transport, on_row)
+                push_results(outcome.results, target, options, transport, journal.watch(on_row))
             )
             rows = iter(outcome.results)
         counts = write_rows(writer, rows, outcome)
         finish_summary(outcome, prepared.table, counts, clock)
+        journal.finish(outcome.summary)
         writer.finish(outcome.summary)
     outcome.exit_code = exit_code_for(counts, outcome.stopped_by)
     return outcome

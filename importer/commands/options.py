@@ -10,14 +10,16 @@ from pathlib import Path
 from importer.client import Timeouts
 from importer.config import Target, resolve_target
 from importer.errors import UsageError
+from importer.journal import default_state_dir
 from importer.pushing import PushOptions
 from importer.reading import ReadOptions
 from importer.runner import RunOptions
 
 
-def add_input_options(parser: argparse.ArgumentParser) -> None:
-    """Options that say how to read the file and map it."""
-    parser.add_argument("file", type=Path, help="the fleet file (.csv, .xlsx, ...)")
+def add_input_options(parser: argparse.ArgumentParser, *, single_file: bool = True) -> None:
+    """Options that say how to read the file and map it; ``single_file`` adds FILE and --results."""
+    if single_file:
+        parser.add_argument("file", type=Path, help="the fleet file (.csv, .xlsx, ...)")
     parser.add_argument(
         "-m", "--mapping", type=Path, metavar="PATH", help="mapping profile (YAML); see mappings/"
     )
@@ -40,6 +42,8 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--encoding", help="text encoding of a CSV file (default: detected)")
     parser.add_argument("--delimiter", help="CSV delimiter (default: detected)")
+    if not single_file:
+        return
     parser.add_argument(
         "--results",
         type=Path,
@@ -119,6 +123,22 @@ def add_push_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_journal_options(parser: argparse.ArgumentParser) -> None:
+    """Options for the run journal, which makes runs resumable and incremental."""
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        metavar="DIR",
+        help="folder for the run journal and lock (default: $OPSCOM_STATE_DIR, else "
+        "$XDG_STATE_HOME/opscom-import, else ~/.local/state/opscom-import)",
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="send every valid row, even those unchanged since their last push",
+    )
+
+
 def parse_constants(pairs: list[str]) -> dict[str, str]:
     """Turn ``--set FIELD=VALUE`` options into a dict."""
     constants: dict[str, str] = {}
@@ -144,7 +164,14 @@ def build_run_options(args: argparse.Namespace, *, dry_run: bool) -> RunOptions:
         transport=getattr(args, "transport", "aiohttp"),
         dry_run=dry_run,
         command=shlex.join(["opscom-import", *sys.argv[1:]]),
+        state_dir=None if dry_run or not hasattr(args, "state_dir") else state_dir_from(args),
+        full=getattr(args, "full", False),
     )
+
+
+def state_dir_from(args: argparse.Namespace) -> Path:
+    """Return ``--state-dir``, else the default from the environment."""
+    return Path(args.state_dir) if args.state_dir else default_state_dir()
 
 
 def build_push_options(args: argparse.Namespace) -> tuple[PushOptions, Timeouts]:

@@ -6,15 +6,17 @@ import argparse
 import sys
 from typing import Any
 
+from importer import logs
 from importer.commands.options import (
     add_input_options,
+    add_journal_options,
     add_push_options,
     add_target_options,
     build_run_options,
     target_from_args,
 )
 from importer.errors import ExitCode
-from importer.progress import ProgressBar
+from importer.locking import run_lock
 from importer.runner import RunOutcome, run_import
 
 EXAMPLE = """example:
@@ -35,6 +37,7 @@ def add_parser(subparsers: Any) -> None:
     add_input_options(parser)
     add_target_options(parser)
     add_push_options(parser)
+    add_journal_options(parser)
     parser.add_argument(
         "--dry-run", action="store_true", help="read, map and validate only; send nothing"
     )
@@ -44,8 +47,12 @@ def add_parser(subparsers: Any) -> None:
 def main(args: argparse.Namespace) -> int:
     options = build_run_options(args, dry_run=args.dry_run)
     target = None if args.dry_run else target_from_args(args)
-    with ProgressBar() as bar:
-        outcome = run_import(options, target, on_start=bar.start, on_row=bar.advance)
+    settings = logs.LogSettings.from_args(args)
+    with logs.run_context(options.input_path, target), run_lock(options.state_dir, target):
+        logs.log_run_started(options.command)
+        with logs.progress_display(settings.progress_interval) as bar:
+            outcome = run_import(options, target, on_start=bar.start, on_row=bar.advance)
+        logs.log_run_finished(outcome.summary, outcome.results_path, outcome.exit_code)
     print_outcome(outcome)
     return int(outcome.exit_code)
 

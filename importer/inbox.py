@@ -1,0 +1,201 @@
+"""Inbox mode: import every spreadsheet dropped in a folder, oldest first, then file it away.
+
+Each file is imported with the same options and its results workbook is written beside it.
+Both then move to ``processed/`` when the file was imported, whatever its rows' verdicts, or
+to ``failed/`` with a ``.error.txt`` note when the file could not be imported. A file whose
+size or modification time changes during the stability window is still being written and is
+left for the next run. So are the names that editors and copy tools give partial or lock
+files (a leading ``.`` or ``~$``, a ``.part``, ``.tmp`` or ``.crdownload`` suffix), and the
+results and notes this module writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from importer.errors import (
+    ExitCode,
+    InputFileError,
+    MappingError,
+    ServerConfigurationError,
+    UsageError,
+)
+from importer.reading import EXCEL_SUFFIXES, TEXT_SUFFIXES
+
+logger = logging.getLogger(__name__)
+
+PROCESSED = "processed"
+FAILED = "failed"
+RESULTS_SUFFIX = ".results.xlsx"
+ERROR_SUFFIX = ".error.txt"
+SPREADSHEET_SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES
+#: Suffixes that download and copy tools give files they are still writing.
+PARTIAL_SUFFIXES = frozenset({".part", ".partial", ".tmp", ".crdownload", ".download"})
+
+#: Errors that are the file's own: it cannot be read, or its columns do not fit the profile.
+FILE_ERRORS = (InputFileError, MappingError)
+#: Imports one file, writing its results workbook to the second path; returns the exit code.
+ImportOne = Callable[[Path, Path], ExitCode]
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """A file's size and modification time, compared across the stability window."""
+
+    size: int
+    mtime_ns: int
+
+
+@dataclass(slots=True)
+class InboxReport:
+    """Outcome of one pass over the inbox, file by file."""
+
+    processed: list[tuple[Path, ExitCode]] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+    still_writing: list[Path] = field(default_factory=list)
+    stopped_by: ServerConfigurationError | None = None
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """3 if the server rejected the configuration, else the worst of the files' codes."""
+        if self.stopped_by is not None:
+            return ExitCode.SERVER_CONFIGURATION
+        codes = [code for _, code in self.processed]
+        if self.failed:
+            codes.append(ExitCode.USAGE)
+        return max(codes, default=ExitCode.OK)
+
+
+def is_candidate(path: Path) -> bool:
+    """Return whether ``path`` is a spreadsheet to import (not ours, not partial, not hidden)."""
+    name = path.name
+    if name.startswith((".", "~$")) or name.lower().endswith((RESULTS_SUFFIX, ERROR_SUFFIX)):
+        return False
+    if path.suffix.lower() in PARTIAL_SUFFIXES or path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+        return False
+    return path.is_file()
+
+
+def snapshot(folder: Path) -> dict[Path, FileState]:
+    """Return the state of every candidate file in ``folder`` (not its subfolders)."""
+    states: dict[Path, FileState] = {}
+    for path in folder.iterdir():
+        if not is_candidate(path):
+            continue
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # removed between listing and stat
+            continue
+        states[path] = FileState(stat.st_size, stat.st_mtime_ns)
+    return states
+
+
+def stable_files(
+    folder: Path, window: float, sleep: Callable[[float], None] = time.sleep
+) -> tuple[list[Path], list[Path]]:
+    """Return the files unchanged over ``window`` seconds, oldest first, and those that changed.
+
+    ``sleep`` waits the window; tests pass a function that writes to a file instead.
+    """
+    before = snapshot(folder)
+    if not before:
+        return [], []
+    sleep(window)
+    after = snapshot(folder)
+    stable = [path for path, state in before.items() if after.get(path) == state]
+    changing = sorted(path for path in before if after.get(path) != before[path])
+    stable.sort(key=lambda path: (before[path].mtime_ns, path.name))
+    return stable, changing
+
+
+def process_inbox(
+    folder: Path,
+    import_one: ImportOne,
+    *,
+    window: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> InboxReport:
+    """Import each stable file in ``folder`` oldest first and move it with its results.
+
+    ``import_one`` raises ``ServerConfigurationError`` when the server rejects the client code
+    or token: that stops the pass and leaves the file in place, because every later file
+    would fail the same way. Other errors that are not the file's own (an unusable state
+    folder, an interruption) propagate and leave the file in place too. The next run then
+    resumes it from the journal.
+    """
+    check_folder(folder)
+    report = InboxReport()
+    files, report.still_writing = stable_files(folder, window, sleep)
+    for path in report.still_writing:
+        logger.info("%s is still being written; left for the next run", path)
+    for path in files:
+        results = path.with_name(f"{path.stem}{RESULTS_SUFFIX}")
+        try:
+            code = import_one(path, results)
+        except ServerConfigurationError as exc:
+            report.stopped_by = exc
+            return report
+        except FILE_ERRORS as exc:
+            file_failure(folder, path, str(exc))
+            report.failed.append((path, str(exc)))
+            continue
+        move_into(folder / PROCESSED, [path, results])
+        report.processed.append((path, code))
+    return report
+
+
+def check_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder; pass the inbox folder to import from.")
+
+
+def file_failure(folder: Path, path: Path, message: str) -> Path:
+    """Move ``path`` to ``failed/`` with a ``.error.txt`` note saying why; return the note."""
+    moved = move_into(folder / FAILED, [path])[0]
+    note = moved.with_name(f"{moved.name}{ERROR_SUFFIX}")
+    when = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    note.write_text(
+        f"{when}: opscom-import could not import {path.name}.\n{message}\n"
+        "Fix the file (or the mapping profile) and drop it in the inbox again.\n",
+        encoding="utf-8",
+    )
+    logger.error("%s could not be imported and was moved to %s: %s", path, moved, message)
+    return note
+
+
+def move_into(destination: Path, paths: list[Path]) -> list[Path]:
+    """Move the existing ``paths`` into ``destination``, renaming rather than overwriting.
+
+    A name already taken there (the same file name on another night) gets the time added:
+    ``fleet.20240501-020000.csv``. All paths get the same suffix, so an input and its
+    results keep matching names.
+    """
+    destination.mkdir(exist_ok=True)
+    present = [path for path in paths if path.exists()]
+    stamp = ""
+    number = 0
+    while any((destination / renamed(path.name, stamp)).exists() for path in present):
+        number += 1
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S") + (f"-{number}" if number > 1 else "")
+    moved = []
+    for path in present:
+        target = destination / renamed(path.name, stamp)
+        shutil.move(path, target)
+        moved.append(target)
+    return moved
+
+
+def renamed(name: str, stamp: str) -> str:
+    """Insert ``stamp`` before the suffixes: ``fleet.csv`` and ``fleet.results.xlsx`` alike."""
+    if not stamp:
+        return name
+    if name.lower().endswith(RESULTS_SUFFIX):
+        return f"{name[: -len(RESULTS_SUFFIX)]}.{stamp}{RESULTS_SUFFIX}"
+    path = Path(name)
+    return f"{path.stem}.{stamp}{path.suffix}"

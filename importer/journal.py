@@ -1,0 +1,409 @@
+"""The run journal: what each run sent to one target, kept in SQLite so that runs can resume.
+
+There is one database per target (base URL + client code) in the state directory, which is
+``--state-dir``, else ``$OPSCOM_STATE_DIR``, else ``$XDG_STATE_HOME/opscom-import``, else
+``~/.local/state/opscom-import``. It has two tables:
+
+``runs``
+    one row per run: process id, input file and its SHA-256, profile, options, start, end,
+    status (``running``, ``finished``, ``interrupted``, ``unfinished``) and status counts.
+``vehicles``
+    one row per vehicle key (plate + province + plate type): the hash and JSON of the last
+    payload sent with its outcome, the payload OPS-COM stored (outcome ``pushed``), and the
+    last run whose file listed the vehicle.
+
+The database runs in WAL mode with ``synchronous=NORMAL`` and every outcome is committed as it
+arrives: a killed process loses nothing that was committed, and a power failure may lose the
+last few commits but never corrupts the database. Payloads are the vehicle fields only; the
+API token is added by the client when it sends a request, so it is never stored or hashed here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from importer.config import Target
+from importer.errors import UsageError
+from importer.records import Payload
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+APP_FOLDER = "opscom-import"
+TOKEN_FIELD = "apiToken"  # noqa: S105 - the name of the JSON field, not a token
+
+#: Outcomes that mean OPS-COM has the vehicle.
+IN_OPSCOM = frozenset({"pushed", "exists"})
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    command TEXT NOT NULL,
+    input_file TEXT NOT NULL,
+    input_sha256 TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    options TEXT NOT NULL,
+    counts TEXT
+);
+CREATE TABLE IF NOT EXISTS vehicles (
+    plate TEXT NOT NULL,
+    prov TEXT NOT NULL,
+    plate_type TEXT NOT NULL,
+    payload_hash TEXT,
+    payload TEXT,
+    outcome TEXT,
+    detail TEXT,
+    error_code INTEGER,
+    sent_at TEXT,
+    sent_run INTEGER,
+    stored_payload TEXT,
+    stored_at TEXT,
+    seen_run INTEGER,
+    seen_at TEXT,
+    seen_file TEXT,
+    PRIMARY KEY (plate, prov, plate_type)
+) WITHOUT ROWID;
+"""
+
+#: Stores one outcome. ``stored_payload`` changes only when the outcome is ``pushed``.
+RECORD_OUTCOME = """
+INSERT INTO vehicles (plate, prov, plate_type, payload_hash, payload, outcome, sent_at, sent_run,
+                      stored_payload, stored_at, detail, error_code)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, CASE WHEN ?9 IS NULL THEN NULL ELSE ?7 END, ?10, ?11)
+ON CONFLICT (plate, prov, plate_type) DO UPDATE SET
+    payload_hash = excluded.payload_hash, payload = excluded.payload, outcome = excluded.outcome,
+    sent_at = excluded.sent_at, sent_run = excluded.sent_run,
+    detail = excluded.detail, error_code = excluded.error_code,
+    stored_payload = coalesce(excluded.stored_payload, stored_payload),
+    stored_at = coalesce(excluded.stored_at, stored_at)
+"""
+
+VehicleKey = tuple[str, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class SentState:
+    """The last payload sent for one vehicle: its hash, its outcome and when it was sent.
+
+    ``detail`` and ``error_code`` are the server's message and code for a rejected payload.
+    """
+
+    payload_hash: str
+    outcome: str
+    sent_at: str = ""
+    detail: str = ""
+    error_code: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """Payload that OPS-COM is taken to store for a vehicle, with the time it was sent."""
+
+    payload: Payload
+    sent_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class MissingVehicle:
+    """A vehicle that an earlier file listed and the current run's file does not."""
+
+    key: VehicleKey
+    seen_at: str
+    seen_file: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """The ``runs`` row written when a run starts."""
+
+    pid: int
+    started_at: str
+    command: str
+    input_file: str
+    input_sha256: str
+    profile: str
+    options: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class PastRun:
+    """An earlier run, as the ``runs`` table shows it."""
+
+    run_id: int
+    pid: int
+    started_at: str
+    input_file: str
+
+
+def default_state_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Return ``$OPSCOM_STATE_DIR``, else ``$XDG_STATE_HOME/opscom-import``, else the home one."""
+    env = os.environ if environ is None else environ
+    if env.get("OPSCOM_STATE_DIR"):
+        return Path(env["OPSCOM_STATE_DIR"]).expanduser()
+    if env.get("XDG_STATE_HOME"):
+        return Path(env["XDG_STATE_HOME"]).expanduser() / APP_FOLDER
+    return Path.home() / ".local" / "state" / APP_FOLDER
+
+
+def target_slug(target: Target) -> str:
+    """Return a file-name stem unique to the target: readable host and client code, plus a hash.
+
+    The hash covers the whole base URL and the client code, so two ports or paths on one host
+    get two journals. The token is not part of it.
+    """
+    identity = f"{target.base_url}\n{target.client_code}"
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:12]
+    host = target.base_url.split("://", 1)[-1].split("/", 1)[0]
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{host}-{target.client_code}")
+    return f"{readable}-{digest}"
+
+
+def journal_path(state_dir: Path, target: Target) -> Path:
+    return state_dir / f"{target_slug(target)}.sqlite3"
+
+
+def vehicle_key(payload: Payload) -> VehicleKey | None:
+    """Return plate + province + plate type, case-folded, or ``None`` if one is empty.
+
+    OPS-COM treats a vehicle as unique by these three fields. The payload is taken as the
+    validator left it, so any normalising (``Ontario`` to ``ON``) has already happened.
+    """
+    parts = (
+        payload.get("plate", ""),
+        payload.get("prov") or payload.get("provID", ""),
+        payload.get("plateType") or payload.get("plateTypeID", ""),
+    )
+    plate, prov, plate_type = (" ".join(part.split()).upper() for part in parts)
+    if not (plate and prov and plate_type):
+        return None
+    return plate, prov, plate_type
+
+
+def payload_json(payload: Payload) -> str:
+    """Serialise the vehicle fields of ``payload`` canonically; a token field is dropped."""
+    fields = {name: value for name, value in payload.items() if name != TOKEN_FIELD}
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def payload_hash(payload: Payload) -> str:
+    """Return a hash of the vehicle fields of ``payload``; a token field is never part of it."""
+    return hashlib.blake2b(payload_json(payload).encode(), digest_size=16).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """Return the SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Journal:
+    """One target's journal database; open it with ``Journal.open`` and close it when done."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, state_dir: Path, target: Target) -> Journal:
+        """Open (creating if needed) the journal of ``target`` in ``state_dir``."""
+        path = journal_path(state_dir, target)
+        try:
+            state_dir.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise UsageError(
+                f"cannot open the run journal {path} ({exc}); pass --state-dir with a "
+                "writable folder or set OPSCOM_STATE_DIR."
+            ) from exc
+        journal = cls(connection, path)
+        try:
+            journal._set_up()
+        except UsageError:
+            connection.close()
+            raise
+        except sqlite3.DatabaseError as exc:
+            connection.close()
+            raise UsageError(
+                f"{path} is not a usable run journal ({exc}). Move it aside to start a new "
+                "journal; the next run then sends every row again and OPS-COM answers "
+                "'already exists' for the vehicles it has."
+            ) from exc
+        return journal
+
+    def _set_up(self) -> None:
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise UsageError(
+                f"{self.path} was written by a newer opscom-import (journal version "
+                f"{version}); upgrade opscom-import or pass another --state-dir."
+            )
+        if version < SCHEMA_VERSION:
+            # executescript commits any open transaction first, so the script carries its own.
+            self._db.executescript(
+                f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+            )
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # Runs.
+
+    def start_run(self, record: RunRecord) -> int:
+        """Insert a ``running`` row for a new run and return its id."""
+        with self._transaction():
+            cursor = self._db.execute(
+                "INSERT INTO runs (pid, started_at, status, command, input_file, input_sha256,"
+                " profile, options) VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
+                (
+                    record.pid,
+                    record.started_at,
+                    record.command,
+                    record.input_file,
+                    record.input_sha256,
+                    record.profile,
+                    json.dumps(record.options, sort_keys=True, default=str),
+                ),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def close_unfinished_runs(self, before: int) -> list[PastRun]:
+        """Mark runs still ``running`` before run ``before`` as ``unfinished``; return them.
+
+        The caller holds the target's lock, so such a run's process has ended without
+        finishing: it was killed or the machine stopped.
+        """
+        rows = self._db.execute(
+            "SELECT id, pid, started_at, input_file FROM runs"
+            " WHERE status = 'running' AND id < ? ORDER BY id",
+            (before,),
+        ).fetchall()
+        with self._transaction():
+            self._db.execute(
+                "UPDATE runs SET status = 'unfinished' WHERE status = 'running' AND id < ?",
+                (before,),
+            )
+        return [PastRun(*row) for row in rows]
+
+    def finish_run(
+        self, run_id: int, finished_at: str, status: str, counts: Mapping[str, int]
+    ) -> None:
+        with self._transaction():
+            self._db.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE id = ?",
+                (finished_at, status, json.dumps(dict(counts), sort_keys=True), run_id),
+            )
+
+    # Vehicles.
+
+    def sent_states(self) -> dict[VehicleKey, SentState]:
+        """Return the last sent hash and outcome of every vehicle that was ever sent."""
+        rows = self._db.execute(
+            "SELECT plate, prov, plate_type, payload_hash, outcome, coalesce(sent_at, ''),"
+            " coalesce(detail, ''), error_code FROM vehicles WHERE payload_hash IS NOT NULL"
+        )
+        return {(plate, prov, kind): SentState(*state) for plate, prov, kind, *state in rows}
+
+    def mark_seen(self, run_id: int, keys: Iterable[VehicleKey], seen_at: str, file: str) -> None:
+        """Record that this run's file lists each vehicle in ``keys``, in one transaction."""
+        with self._transaction():
+            self._db.executemany(
+                "INSERT INTO vehicles (plate, prov, plate_type, seen_run, seen_at, seen_file)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (plate, prov, plate_type) DO UPDATE SET"
+                " seen_run = excluded.seen_run, seen_at = excluded.seen_at,"
+                " seen_file = excluded.seen_file",
+                ((*key, run_id, seen_at, file) for key in keys),
+            )
+
+    def record_outcome(
+        self,
+        run_id: int,
+        key: VehicleKey,
+        payload: Payload,
+        outcome: str,
+        sent_at: str,
+        *,
+        detail: str = "",
+        error_code: int | None = None,
+    ) -> None:
+        """Store the payload just sent for ``key`` and its outcome, and commit at once."""
+        body = payload_json(payload)
+        stored = body if outcome == "pushed" else None
+        digest = payload_hash(payload)
+        values = (*key, digest, body, outcome, sent_at, run_id, stored, detail, error_code)
+        with self._transaction():
+            self._db.execute(RECORD_OUTCOME, values)
+
+    def reference(self, key: VehicleKey) -> Reference | None:
+        """Return the payload OPS-COM stores for ``key`` according to the journal, or ``None``.
+
+        That is the payload whose outcome was ``pushed``, else the last payload whose outcome
+        was ``exists``. In the second case OPS-COM kept an older version that this journal
+        never saw, so the last payload sent is the best reference there is.
+        """
+        row = self._db.execute(
+            "SELECT stored_payload, stored_at, payload, sent_at, outcome FROM vehicles"
+            " WHERE plate = ? AND prov = ? AND plate_type = ?",
+            key,
+        ).fetchone()
+        if row is None:
+            return None
+        stored, stored_at, last, sent_at, outcome = row
+        if stored is not None:
+            return Reference(json.loads(stored), stored_at)
+        if outcome == "exists" and last is not None:
+            return Reference(json.loads(last), sent_at)
+        return None
+
+    def missing_since(self, run_id: int, limit: int) -> tuple[int, list[MissingVehicle]]:
+        """Count the vehicles in OPS-COM that run ``run_id``'s file did not list; list ``limit``.
+
+        The list is ordered by when each vehicle was last listed, most recent first.
+        """
+        count = self._db.execute(
+            "SELECT count(*) FROM vehicles WHERE outcome IN ('pushed', 'exists')"
+            " AND (seen_run IS NULL OR seen_run <> ?)",
+            (run_id,),
+        ).fetchone()[0]
+        rows = self._db.execute(
+            "SELECT plate, prov, plate_type, coalesce(seen_at, ''), coalesce(seen_file, '')"
+            " FROM vehicles WHERE outcome IN ('pushed', 'exists')"
+            " AND (seen_run IS NULL OR seen_run <> ?) ORDER BY seen_at DESC, plate LIMIT ?",
+            (run_id, limit),
+        )
+        missing = [MissingVehicle((plate, prov, kind), at, f) for plate, prov, kind, at, f in rows]
+        return int(count), missing
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back if the block raises."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type is not None else "COMMIT")

@@ -1,0 +1,291 @@
+"""The run journal: state folder, target files, keys, hashes and what each table keeps."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from importer.config import Secret, Target
+from importer.errors import UsageError
+from importer.journal import (
+    Journal,
+    MissingVehicle,
+    PastRun,
+    Reference,
+    RunRecord,
+    SentState,
+    default_state_dir,
+    file_sha256,
+    journal_path,
+    payload_hash,
+    target_slug,
+    vehicle_key,
+)
+
+TARGET = Target("https://controller.example.test", "OC_TOMA", Secret("token-never-stored"))
+CAR = {"plate": "ABC123", "prov": "ON", "plateType": "Passenger", "colour": "Red"}
+
+
+def record(**changes: object) -> RunRecord:
+    values: dict[str, object] = {
+        "pid": 4321,
+        "started_at": "2026-05-01T02:00:00+00:00",
+        "command": "opscom-import run fleet.csv",
+        "input_file": "/srv/fleet.csv",
+        "input_sha256": "ab" * 32,
+        "profile": "fleet.yaml",
+        "options": {"full": False},
+    }
+    values.update(changes)
+    return RunRecord(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    opened = Journal.open(tmp_path / "state", TARGET)
+    yield opened
+    opened.close()
+
+
+def test_state_dir_from_opscom_variable(tmp_path: Path) -> None:
+    environ = {"OPSCOM_STATE_DIR": str(tmp_path / "s"), "XDG_STATE_HOME": "/elsewhere"}
+    assert default_state_dir(environ) == tmp_path / "s"
+
+
+def test_state_dir_from_xdg_variable() -> None:
+    assert default_state_dir({"XDG_STATE_HOME": "/var/x"}) == Path("/var/x/opscom-import")
+
+
+def test_state_dir_default_in_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert default_state_dir({}) == tmp_path / ".local" / "state" / "opscom-import"
+
+
+def test_slug_readable_and_hashed() -> None:
+    slug = target_slug(TARGET)
+    assert slug.startswith("controller.example.test-OC_TOMA-")
+    assert len(slug.rsplit("-", 1)[1]) == 12
+
+
+def test_slug_differs_by_port() -> None:
+    other = Target("http://127.0.0.1:8001", "OC_TOMA", Secret("t"))
+    again = Target("http://127.0.0.1:8002", "OC_TOMA", Secret("t"))
+    assert target_slug(other) != target_slug(again)
+
+
+def test_slug_differs_by_client_code() -> None:
+    other = Target(TARGET.base_url, "OC_OTHER", TARGET.token)
+    assert target_slug(other) != target_slug(TARGET)
+
+
+def test_slug_ignores_token() -> None:
+    other = Target(TARGET.base_url, TARGET.client_code, Secret("another-token"))
+    assert target_slug(other) == target_slug(TARGET)
+
+
+def test_journal_file_per_target(tmp_path: Path) -> None:
+    path = journal_path(tmp_path, TARGET)
+    assert path == tmp_path / f"{target_slug(TARGET)}.sqlite3"
+
+
+def test_key_folds_case_and_spaces() -> None:
+    payload = {"plate": " abc  123 ", "prov": "on", "plateType": "passenger"}
+    assert vehicle_key(payload) == ("ABC 123", "ON", "PASSENGER")
+
+
+def test_key_uses_ids_when_no_names() -> None:
+    payload = {"plate": "ABC123", "provID": "12", "plateTypeID": "3"}
+    assert vehicle_key(payload) == ("ABC123", "12", "3")
+
+
+def test_key_none_without_province() -> None:
+    assert vehicle_key({"plate": "ABC123", "plateType": "Passenger"}) is None
+
+
+def test_hash_ignores_field_order() -> None:
+    reordered = dict(reversed(list(CAR.items())))
+    assert payload_hash(reordered) == payload_hash(CAR)
+
+
+def test_hash_changes_with_a_field() -> None:
+    assert payload_hash({**CAR, "colour": "Blue"}) != payload_hash(CAR)
+
+
+def test_hash_ignores_token_field() -> None:
+    assert payload_hash({**CAR, "apiToken": "secret-1"}) == payload_hash(CAR)
+
+
+def test_file_sha256(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"abc")
+    assert file_sha256(path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_open_uses_wal(journal: Journal) -> None:
+    connection = sqlite3.connect(journal.path)
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    connection.close()
+
+
+def test_open_rejects_garbage_file(tmp_path: Path) -> None:
+    path = journal_path(tmp_path, TARGET)
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(UsageError) as caught:
+        Journal.open(tmp_path, TARGET)
+    assert str(caught.value).startswith(f"{path} is not a usable run journal")
+
+
+def test_open_rejects_newer_schema(tmp_path: Path) -> None:
+    path = journal_path(tmp_path, TARGET)
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA user_version=99")
+    connection.close()
+    with pytest.raises(UsageError) as caught:
+        Journal.open(tmp_path, TARGET)
+    assert "written by a newer opscom-import (journal version 99)" in str(caught.value)
+
+
+def test_open_unwritable_state_dir(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(UsageError) as caught:
+        Journal.open(blocker / "state", TARGET)
+    assert "pass --state-dir with a writable folder" in str(caught.value)
+
+
+def test_start_run_stores_record(journal: Journal) -> None:
+    run_id = journal.start_run(record())
+    connection = sqlite3.connect(journal.path)
+    row = connection.execute(
+        "SELECT pid, status, input_file, input_sha256, profile, options FROM runs WHERE id = ?",
+        (run_id,),
+    ).fetchone()
+    connection.close()
+    assert row == (4321, "running", "/srv/fleet.csv", "ab" * 32, "fleet.yaml", '{"full": false}')
+
+
+def test_finish_run_stores_counts(journal: Journal) -> None:
+    run_id = journal.start_run(record())
+    journal.finish_run(run_id, "2026-05-01T02:10:00+00:00", "finished", {"pushed": 3})
+    connection = sqlite3.connect(journal.path)
+    row = connection.execute(
+        "SELECT finished_at, status, counts FROM runs WHERE id = ?", (run_id,)
+    ).fetchone()
+    connection.close()
+    assert row == ("2026-05-01T02:10:00+00:00", "finished", '{"pushed": 3}')
+
+
+def test_unfinished_runs_closed(journal: Journal) -> None:
+    killed = journal.start_run(record(pid=111))
+    current = journal.start_run(record(pid=222))
+    closed = journal.close_unfinished_runs(current)
+    assert closed == [PastRun(killed, 111, "2026-05-01T02:00:00+00:00", "/srv/fleet.csv")]
+    assert journal.close_unfinished_runs(current) == []
+
+
+def test_outcome_committed_at_once(journal: Journal) -> None:
+    run_id = journal.start_run(record())
+    journal.record_outcome(run_id, ("ABC123", "ON", "PASSENGER"), CAR, "pushed", "t1")
+    reader = sqlite3.connect(journal.path)
+    row = reader.execute("SELECT outcome, payload_hash FROM vehicles").fetchone()
+    reader.close()
+    assert row == ("pushed", payload_hash(CAR))
+
+
+def test_sent_states_lists_sent_vehicles(journal: Journal) -> None:
+    run_id = journal.start_run(record())
+    key = ("ABC123", "ON", "PASSENGER")
+    journal.mark_seen(run_id, [key, ("NOTSENT", "QC", "PASSENGER")], "t0", "fleet.csv")
+    journal.record_outcome(run_id, key, CAR, "exists", "t1")
+    assert journal.sent_states() == {key: SentState(payload_hash(CAR), "exists", "t1")}
+
+
+def test_rejection_detail_kept(journal: Journal) -> None:
+    run_id = journal.start_run(record())
+    key = ("ABC123", "ON", "PASSENGER")
+    journal.record_outcome(
+        run_id, key, CAR, "rejected", "t1", detail="error 9021: too long", error_code=9021
+    )
+    assert journal.sent_states()[key] == SentState(
+        payload_hash(CAR), "rejected", "t1", "error 9021: too long", 9021
+    )
+
+
+def test_reference_is_pushed_payload(journal: Journal) -> None:
+    run_id = journal.start_run(record())
+    key = ("ABC123", "ON", "PASSENGER")
+    journal.record_outcome(run_id, key, CAR, "pushed", "t1")
+    journal.record_outcome(run_id, key, {**CAR, "colour": "Blue"}, "exists", "t2")
+    assert journal.reference(key) == Reference(CAR, "t1")
+
+
+def test_reference_falls_back_to_exists(journal: Journal) -> None:
+    run_id = journal.start_run(record())
+    key = ("ABC123", "ON", "PASSENGER")
+    journal.record_outcome(run_id, key, CAR, "exists", "t1")
+    assert journal.reference(key) == Reference(CAR, "t1")
+
+
+def test_reference_none_after_rejection(journal: Journal) -> None:
+    run_id = journal.start_run(record())
+    key = ("ABC123", "ON", "PASSENGER")
+    journal.record_outcome(run_id, key, CAR, "rejected", "t1")
+    assert journal.reference(key) is None
+
+
+def test_missing_lists_unseen_vehicles(journal: Journal) -> None:
+    first = journal.start_run(record())
+    old, kept = ("OLD1", "ON", "PASSENGER"), ("KEPT1", "ON", "PASSENGER")
+    journal.mark_seen(first, [old, kept], "2026-05-01", "monday.csv")
+    journal.record_outcome(first, old, CAR, "pushed", "t1")
+    journal.record_outcome(first, kept, CAR, "pushed", "t1")
+    second = journal.start_run(record())
+    journal.mark_seen(second, [kept], "2026-05-02", "tuesday.csv")
+    assert journal.missing_since(second, 10) == (
+        1,
+        [MissingVehicle(old, "2026-05-01", "monday.csv")],
+    )
+
+
+def test_missing_ignores_never_stored(journal: Journal) -> None:
+    first = journal.start_run(record())
+    failed = ("FAIL1", "ON", "PASSENGER")
+    journal.mark_seen(first, [failed], "2026-05-01", "monday.csv")
+    journal.record_outcome(first, failed, CAR, "failed", "t1")
+    second = journal.start_run(record())
+    assert journal.missing_since(second, 10) == (0, [])
+
+
+def test_missing_list_limited_count_complete(journal: Journal) -> None:
+    first = journal.start_run(record())
+    keys = [(f"P{n}", "ON", "PASSENGER") for n in range(5)]
+    for key in keys:
+        journal.record_outcome(first, key, CAR, "pushed", "t1")
+    second = journal.start_run(record())
+    count, listed = journal.missing_since(second, 2)
+    assert count == 5
+    assert len(listed) == 2
+
+
+def test_token_never_written(tmp_path: Path) -> None:
+    journal = Journal.open(tmp_path, TARGET)
+    run_id = journal.start_run(record())
+    payload = {**CAR, "apiToken": TARGET.token.reveal()}
+    journal.record_outcome(run_id, ("ABC123", "ON", "PASSENGER"), payload, "pushed", "t1")
+    journal.close()
+    stored = b"".join(path.read_bytes() for path in tmp_path.iterdir())
+    assert TARGET.token.reveal().encode() not in stored
+
+
+def test_payload_stored_without_token(journal: Journal) -> None:
+    run_id = journal.start_run(record())
+    payload = {**CAR, "apiToken": "abc"}
+    journal.record_outcome(run_id, ("ABC123", "ON", "PASSENGER"), payload, "pushed", "t1")
+    connection = sqlite3.connect(journal.path)
+    stored = connection.execute("SELECT payload FROM vehicles").fetchone()[0]
+    connection.close()
+    assert json.loads(stored) == CAR
