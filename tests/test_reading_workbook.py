@@ -41,8 +41,8 @@ def read(path: Path, **options: str | int) -> tuple[Table, list[SourceRow]]:
 def write_raw_xlsx(path: Path, sheet_data: str, number_formats: Sequence[str] = ()) -> Path:
     """Write a minimal xlsx whose one sheet contains ``sheet_data`` (the XML inside sheetData).
 
-    openpyxl cannot write cached formula values; Excel does, so these tests write the XML.
-    Style 0 is General; style N (from 1) uses ``number_formats[N - 1]``.
+    openpyxl cannot write cached formula values, but Excel does, so these tests write the
+    XML. Style 0 is General, and style N (from 1) uses ``number_formats[N - 1]``.
     """
     formats = "".join(
         f'<numFmt numFmtId="{164 + index}" formatCode="{code}"/>'

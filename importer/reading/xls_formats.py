@@ -19,7 +19,7 @@ from importer.reading.xlsx_formats import PaddedCells, Token, padded_format
 
 logger = logging.getLogger(__name__)
 
-#: What xlrd raises on a file it cannot parse, beyond its own error classes.
+#: Exceptions xlrd raises on a file it cannot parse, its own error classes and others.
 XLRD_FAILURES = (XLRDError, CompDocError, OSError, ValueError, IndexError, struct.error)
 
 
