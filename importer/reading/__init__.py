@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +69,7 @@ class ReadOptions:
 class _Source:
     """An opened file: a way to iterate its raw rows (again), and facts about it."""
 
-    open_rows: Callable[[], Iterator[RawRow]]
+    open_rows: Callable[[], Generator[RawRow, None, None]]
     sheet: str | None = None
     merged: Sequence[MergedRange] = ()
 
@@ -111,7 +111,10 @@ def read_table(path: Path, options: ReadOptions | None = None) -> Table:
 def _table_width(
     path: Path, head: Sequence[RawRow], header: int, header_cells: Sequence[str], complete: bool
 ) -> int:
-    """Return the number of columns: up to the last header or the last value below it."""
+    """Return the number of columns: up to the last header, or further if most rows are wider.
+
+    Raises ``InputFileError`` when the whole file was read and no data row follows the header.
+    """
     after = [row for row in head[header + 1 :] if not is_blank(row.cells)]
     if complete and not after:
         raise InputFileError(
@@ -172,7 +175,7 @@ def _check_suffix(path: Path, kind: FileKind, notes: list[str]) -> None:
 
 
 def _read_head(
-    open_rows: Callable[[], Iterator[RawRow]], header_row: int | None
+    open_rows: Callable[[], Generator[RawRow, None, None]], header_row: int | None
 ) -> tuple[list[RawRow], bool]:
     """Return the first rows, enough to find the header, and whether they are the whole file."""
     head: list[RawRow] = []
@@ -187,9 +190,7 @@ def _read_head(
             if (filled >= enough and past_header) or len(head) >= HEAD_LIMIT + (header_row or 0):
                 return head, False
     finally:
-        close = getattr(rows, "close", None)
-        if close is not None:
-            close()
+        rows.close()
     return head, True
 
 
@@ -266,7 +267,7 @@ def _merged_cells(
 
 
 def _data_rows(
-    open_rows: Callable[[], Iterator[RawRow]],
+    open_rows: Callable[[], Generator[RawRow, None, None]],
     header_number: int,
     headers: list[str],
     field_range: tuple[int, int] | None,

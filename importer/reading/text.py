@@ -16,7 +16,7 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,7 +163,7 @@ def _delimiter_score(lines: str, delimiter: str) -> float:
     return width * share
 
 
-def text_rows(path: Path, text: TextFormat) -> Iterator[RawRow]:
+def text_rows(path: Path, text: TextFormat) -> Generator[RawRow, None, None]:
     """Yield every record of the file, blank lines included, with its row number."""
     number = -text.skip_lines
     try:

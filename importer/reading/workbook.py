@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -43,12 +43,12 @@ class Sheet:
     """The chosen sheet: its name, its cell values and its merged ranges (0-based)."""
 
     name: str
-    values: list[list[CellValue]]
+    values: Sequence[Sequence[CellValue]]
     merged: list[MergedRange] = field(default_factory=list)
     padded: PaddedCells = field(default_factory=dict)
     displayed: DisplayedCells = field(default_factory=dict)
 
-    def rows(self) -> Iterator[RawRow]:
+    def rows(self) -> Generator[RawRow, None, None]:
         """Yield every row as cell texts, numbered from 1 like Excel's rows."""
         for index, values in enumerate(self.values):
             padded = self.padded.get(index)
@@ -78,15 +78,33 @@ def read_sheet(path: Path, kind: FileKind, requested: str | None, notes: list[st
     The default is the first visible worksheet that has data. Hidden and empty sheets are
     skipped, and a note names the sheet read when other sheets have data too.
     """
+    name, values, merged = _load_sheet(path, kind, requested, notes)
+    padded: PaddedCells = {}
+    if kind is FileKind.XLSX:
+        padded = padded_number_cells(path, name)
+    elif kind is FileKind.XLS:
+        padded = padded_xls_cells(path, name)
+    displayed = zero_padded_ods_cells(path, name) if kind is FileKind.ODS else {}
+    # NOTE: .xlsb number formats are not read, so a number shown with leading zeros there
+    # reads without them.
+    return Sheet(name, values, merged, padded, displayed)
+
+
+def _load_sheet(
+    path: Path, kind: FileKind, requested: str | None, notes: list[str]
+) -> tuple[str, Sequence[Sequence[CellValue]], list[MergedRange]]:
+    """Return the chosen sheet's name, cell values and merged ranges, as calamine reads them."""
     try:
         with path.open("rb") as handle, CalamineWorkbook.from_filelike(handle) as workbook:
             if requested is not None:
                 sheet = workbook.get_sheet_by_name(_named_sheet(path, workbook, requested))
             else:
                 sheet = _default_sheet(path, workbook, notes)
-            name = sheet.name
-            values: list[list[CellValue]] = sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
-            merged = sheet.merged_cell_ranges or []
+            return (
+                sheet.name,
+                sheet.to_python(skip_empty_area=False),
+                sheet.merged_cell_ranges or [],
+            )
     except python_calamine.PasswordError as exc:
         raise InputFileError(
             path,
@@ -101,15 +119,6 @@ def read_sheet(path: Path, kind: FileKind, requested: str | None, notes: list[st
         ) from exc
     except OSError as exc:
         raise InputFileError(path, f"cannot be read ({exc.strerror or exc}).") from exc
-    padded: PaddedCells = {}
-    if kind is FileKind.XLSX:
-        padded = padded_number_cells(path, name)
-    elif kind is FileKind.XLS:
-        padded = padded_xls_cells(path, name)
-    displayed = zero_padded_ods_cells(path, name) if kind is FileKind.ODS else {}
-    # NOTE: .xlsb number formats are not read, so a number shown with leading zeros there
-    # reads without them.
-    return Sheet(name, values, list(merged), padded, displayed)
 
 
 def _has_data(sheet: python_calamine.CalamineSheet) -> bool:
