@@ -1,0 +1,112 @@
+"""Peak memory of big runs, and the incremental rerun of an unchanged file.
+
+Peak memory is the max RSS of the importer's process as the kernel reports it at exit. The
+rerun pushes a file once with a new state folder (``--state-dir``), then runs the same
+command again: the second run should find every row in the run journal and send nothing.
+When ``opscom-import run`` has no ``--state-dir`` option yet, the rerun is reported as
+pending and only the first push is measured.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from context import Context, StageResult, profile_command, validate_command
+from generate import fleet_file
+from measure import (
+    FakeServerProcess,
+    ProcessFigures,
+    environment_with_token,
+    run_process,
+    temporary_folder,
+)
+from report import Table, TargetCheck, megabytes, seconds
+
+MAX_VALIDATE_RSS = 1_000_000_000
+MAX_RERUN_SECONDS = 10.0
+
+
+def measure_memory(context: Context) -> StageResult:
+    """Measure validate of the biggest CSV, a push run and its unchanged rerun."""
+    plan = context.plan
+    table = Table(
+        "Peak memory and incremental rerun",
+        ("what ran", "file", "wall", "CPU", "max RSS", "requests sent"),
+    )
+    big = fleet_file(context.data, plan.memory_rows, "csv")
+    context.log(f"  validate {big.name}")
+    with temporary_folder("opscom-bench-") as folder:
+        validated = run_process(validate_command(big, folder / "v.results.csv"), ok_codes=(0, 1))
+    table.rows.append(memory_row("opscom-import validate --results x.csv", big, validated, "none"))
+    result = StageResult([table], [validate_memory_target(validated, plan.memory_rows)])
+    result.targets.append(measure_rerun(context, table))
+    return result
+
+
+def memory_row(label: str, path: Path, figures: ProcessFigures, requests: str) -> list[str]:
+    return [
+        label,
+        path.name,
+        seconds(figures.wall_seconds),
+        seconds(figures.cpu_seconds),
+        megabytes(figures.max_rss_bytes),
+        requests,
+    ]
+
+
+def validate_memory_target(figures: ProcessFigures, rows: int) -> TargetCheck:
+    peak = figures.max_rss_bytes
+    return TargetCheck(
+        f"Peak memory of `validate` of the {rows:,}-row CSV under 1 GB",
+        megabytes(peak),
+        "met" if peak < MAX_VALIDATE_RSS else "missed",
+    )
+
+
+def measure_rerun(context: Context, table: Table) -> TargetCheck:
+    """Push a file with a new state folder, then push it again unchanged."""
+    plan = context.plan
+    source = fleet_file(context.data, plan.push_memory_rows, "csv")
+    journal = context.state_dir
+    check = TargetCheck(
+        f"Unchanged rerun of {plan.push_memory_rows:,} rows: zero requests, under "
+        f"{MAX_RERUN_SECONDS:g} s",
+        "pending",
+        "pending: `opscom-import run` has no `--state-dir` option yet",
+    )
+    with temporary_folder("opscom-bench-") as folder, context.server() as server:
+        command = context.push_command(source, folder / "r.results.csv", server, folder / "state")
+        context.log(f"  push {source.name}")
+        first, sent = counted_run(command, server, 0)
+        label = f"opscom-import run -c {plan.concurrency} --results x.csv"
+        label += " (first run)" if journal else ""
+        table.rows.append(memory_row(label, source, first, f"{sent:,}"))
+        if not journal:
+            table.notes.append(f"Rerun pending: {check.verdict.partition(': ')[2]}.")
+            return check
+        context.log(f"  rerun {source.name} unchanged")
+        rerun, resent = counted_run(command, server, sent)
+        table.rows.append(memory_row("the same, rerun unchanged", source, rerun, f"{resent:,}"))
+        check.measured = f"{resent:,} requests, {seconds(rerun.wall_seconds)}"
+        met = resent == 0 and rerun.wall_seconds < MAX_RERUN_SECONDS
+        check.verdict = "met" if met else "missed"
+        if not met:
+            context.log("  profiling the rerun")
+            title = f"`opscom-import run {source.name} --state-dir ...`, rerun unchanged"
+            env = environment_with_token()
+            check.profile = profile_command(command, folder / "rerun.prof", title, env=env)
+    table.notes.append(
+        f"The push runs use one fake server with {plan.latency_ms:g} ms latency; requests "
+        "sent are counted in the server's request log. These runs write their results as "
+        "CSV to keep the benchmark within its time limit; the read stage shows what the "
+        "default results workbook adds."
+    )
+    return check
+
+
+def counted_run(
+    command: list[str], server: FakeServerProcess, before: int
+) -> tuple[ProcessFigures, int]:
+    """Run a push and return its figures and the requests the server received meanwhile."""
+    figures = run_process(command, env=environment_with_token(), ok_codes=(0, 1))
+    return figures, len(server.requests()) - before
