@@ -50,6 +50,16 @@ def test_csv_named_xls(tmp_path: Path) -> None:
     ]
 
 
+def test_text_named_xlsx_fails(tmp_path: Path) -> None:
+    path = tmp_path / "not_a_workbook.xlsx"
+    path.write_bytes(b"garbage")
+    assert error_for(path) == (
+        f"{path}: row 1 looks like the header row but no data rows follow it; check that it "
+        "is the right file or sheet. The file is named .xlsx but contains delimited text "
+        "(CSV); it was read as text."
+    )
+
+
 def test_xlsm_suffix(tmp_path: Path) -> None:
     table = read_table(small_workbook(tmp_path / "macros.xlsm"))
     assert table.notes == []

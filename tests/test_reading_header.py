@@ -64,7 +64,10 @@ def test_header_row_option_past_end(tmp_path: Path) -> None:
     path = write(tmp_path, "fleet.csv", "Plate,Make\nAB1,Ford\n")
     with pytest.raises(InputFileError) as caught:
         read_table(path, ReadOptions(header_row=9))
-    assert str(caught.value) == f"{path}: --header-row 9: the file has only 2 rows."
+    assert str(caught.value) == (
+        f"{path}: the header row is set to 9, but the file has only 2 rows; fix --header-row "
+        "or the profile's header_row."
+    )
 
 
 def test_header_row_option_blank(tmp_path: Path) -> None:
@@ -72,8 +75,8 @@ def test_header_row_option_blank(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as caught:
         read_table(path, ReadOptions(header_row=2))
     assert str(caught.value) == (
-        f"{path}: --header-row 2: row 2 is blank; pass the number of the row that holds "
-        "the column names."
+        f"{path}: the header row is set to 2, but row 2 is blank; set --header-row or the "
+        "profile's header_row to the row that holds the column names."
     )
 
 

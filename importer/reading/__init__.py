@@ -72,6 +72,8 @@ class _Source:
     open_rows: Callable[[], Generator[RawRow, None, None]]
     sheet: str | None = None
     merged: Sequence[MergedRange] = ()
+    #: Set when the extension does not match the content: what the file really contains.
+    kind_note: str | None = None
 
 
 def read_table(path: Path, options: ReadOptions | None = None) -> Table:
@@ -85,6 +87,18 @@ def read_table(path: Path, options: ReadOptions | None = None) -> Table:
         raise UsageError(f"--header-row {options.header_row}: row numbers start at 1.")
     notes: list[str] = []
     source = _open_source(path, options, notes)
+    try:
+        return _read_table(path, options, source, notes)
+    except InputFileError as exc:
+        if source.kind_note is None:
+            raise
+        # Say what the file really is: a .xlsx that turns out to hold text is most likely
+        # not the file the user meant.
+        message = str(exc).removeprefix(f"{path}: ")
+        raise InputFileError(path, f"{message} {source.kind_note}") from exc
+
+
+def _read_table(path: Path, options: ReadOptions, source: _Source, notes: list[str]) -> Table:
     head, complete = _read_head(source.open_rows, options.header_row)
     first = _header_position(path, head, options.header_row, source.sheet)
     detect = options.header_row is None
@@ -153,25 +167,28 @@ def _header_row_notes(first: int, last: int) -> list[str]:
 def _open_source(path: Path, options: ReadOptions, notes: list[str]) -> _Source:
     head = read_head(path)
     kind = sniff_kind(path, head)
-    _check_suffix(path, kind, notes)
+    kind_note = _check_suffix(path, kind)
+    if kind_note is not None:
+        notes.append(kind_note)
     if kind is FileKind.TEXT:
         text = text_format(path, head, options.encoding, options.delimiter, notes)
-        return _Source(lambda: text_rows(path, text))
+        return _Source(lambda: text_rows(path, text), kind_note=kind_note)
     sheet = read_sheet(path, kind, options.sheet, notes)
-    return _Source(sheet.rows, sheet.name, sheet.merged)
+    return _Source(sheet.rows, sheet.name, sheet.merged, kind_note)
 
 
-def _check_suffix(path: Path, kind: FileKind, notes: list[str]) -> None:
+def _check_suffix(path: Path, kind: FileKind) -> str | None:
+    """Return a note when the extension does not match the content; raise if unsupported."""
     suffix = path.suffix.lower()
     if suffix in SUFFIXES[kind]:
-        return
+        return None
     if kind is FileKind.TEXT and suffix not in EXCEL_SUFFIXES:
         raise InputFileError(
             path, f"unsupported file type '{suffix or '(none)'}'; save the sheet as .csv or .xlsx."
         )
     named = f"named {suffix}" if suffix else "named without an extension"
     reader = "as text" if kind is FileKind.TEXT else "as a workbook"
-    notes.append(f"The file is {named} but contains {kind}; it was read {reader}.")
+    return f"The file is {named} but contains {kind}; it was read {reader}."
 
 
 def _read_head(
@@ -206,12 +223,16 @@ def _header_position(
     position = next((i for i, row in enumerate(head) if row.number == header_row), None)
     if position is None:
         last = head[-1].number if head else 0
-        raise InputFileError(path, f"--header-row {header_row}: {where} has only {last} rows.")
+        raise InputFileError(
+            path,
+            f"the header row is set to {header_row}, but {where} has only {last} rows; fix "
+            "--header-row or the profile's header_row.",
+        )
     if is_blank(head[position].cells):
         raise InputFileError(
             path,
-            f"--header-row {header_row}: row {header_row} is blank; pass the number of the "
-            "row that holds the column names.",
+            f"the header row is set to {header_row}, but row {header_row} is blank; set "
+            "--header-row or the profile's header_row to the row that holds the column names.",
         )
     return position
 
