@@ -153,6 +153,12 @@ def test_find_header_skips_repeated_group_row() -> None:
     assert find_header(head) == 1
 
 
+def test_find_header_ignores_one_wide_row() -> None:
+    wide = ["CD2", "GM", *(f"v{index}" for index in range(8))]
+    head = raw(["Plate", "Make"], ["AB1", "Ford"], wide, ["EF3", "Kia"])
+    assert find_header(head) == 0
+
+
 def test_find_header_falls_back_to_first() -> None:
     head = raw(["1", "2"], ["3", "4"])
     assert find_header(head) == 0

@@ -215,6 +215,16 @@ def test_ragged_long_row_values_lost(tmp_path: Path) -> None:
     )
 
 
+def test_ragged_long_row_many_values(tmp_path: Path) -> None:
+    extra = ",".join(f"v{index}" for index in range(8))
+    data = f"Plate,Make\nAB1,Ford\nCD2,GM,{extra}\nEF3,Kia\n".encode()
+    _, rows = read(write(tmp_path, "ragged_many.csv", data))
+    assert rows[1].warnings == (
+        "Row 3 has 10 cells but the header row has 2; values past column B are not read: "
+        "'v0', 'v1', 'v2', 'v3', 'v4' and 3 more.",
+    )
+
+
 def test_data_wider_than_header(tmp_path: Path) -> None:
     table, rows = read(write(tmp_path, "unnamed_column.csv", b"Plate,Make\nAB1,Ford,blue\n"))
     assert table.headers == ["Plate", "Make", "C"]

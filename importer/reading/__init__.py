@@ -21,6 +21,7 @@ from importer.errors import InputFileError, UsageError
 from importer.reading.header import (
     HEADER_SEARCH_ROWS,
     combine_header_rows,
+    common_span,
     find_header,
     header_names,
     is_sub_header,
@@ -136,17 +137,9 @@ def _table_width(
             f"row {head[header].number} looks like the header row but no data rows follow it; "
             "check that it is the right file or sheet.",
         )
-    return max(span(header_cells), _common_span(after))
-
-
-def _common_span(rows: Sequence[RawRow]) -> int:
-    """Return the widest span that at least half of ``rows`` reach.
-
-    Columns past the header that most rows fill are part of the table and get letter
-    names. Values that only a few rows have past it are ragged cells, with a row warning.
-    """
-    spans = sorted((span(row.cells) for row in rows), reverse=True)
-    return spans[(len(spans) + 1) // 2 - 1] if spans else 0
+    # Columns past the header that most rows fill are part of the table and get letter
+    # names. Values that only a few rows have past it are ragged cells, with a row warning.
+    return max(span(header_cells), common_span([row.cells for row in after]))
 
 
 def _header_row_notes(first: int, last: int) -> list[str]:

@@ -25,17 +25,23 @@ def span(cells: Sequence[str]) -> int:
     return 0
 
 
+def common_span(rows: Sequence[Sequence[str]]) -> int:
+    """Return the widest span that at least half of ``rows`` reach, so one long row is ignored."""
+    spans = sorted((span(cells) for cells in rows), reverse=True)
+    return spans[(len(spans) + 1) // 2 - 1] if spans else 0
+
+
 def find_header(head: Sequence[RawRow]) -> int | None:
     """Return the position in ``head`` of the first row that looks like a header row.
 
-    A header row has mostly distinct text cells, covers at least half the columns of the
-    rows after it, and is followed by data. A title or note in one cell does not qualify.
+    A header row has mostly distinct text cells, covers at least half the columns that most
+    rows after it fill, and is followed by data. A title or note in one cell does not qualify.
     When no row qualifies, the first non-blank row is the header. ``None`` means all are blank.
     """
     filled = [index for index, row in enumerate(head) if not is_blank(row.cells)]
     for position, index in enumerate(filled[:HEADER_SEARCH_ROWS]):
         following = filled[position + 1 : position + 1 + FOLLOWING_ROWS]
-        data_width = max((span(head[after].cells) for after in following), default=0)
+        data_width = common_span([head[after].cells for after in following])
         if data_width and looks_like_header(head[index].cells, data_width):
             return index
     return filled[0] if filled else None

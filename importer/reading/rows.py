@@ -15,6 +15,8 @@ from importer.records import SourceRow
 #: Excel's text for a number too wide for its column in "General" format, e.g. "1.23457E+11".
 SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?E[+-]\d{1,3}")
 SEPARATOR = "\x1f"
+#: Values quoted in one warning at most.
+MAX_LISTED = 5
 
 
 class RawRow(NamedTuple):
@@ -92,7 +94,7 @@ def _remove_nul_bytes(
             warnings.append(
                 f"Row {number}, column {_column_name(index, headers)}: removed "
                 f"{text.count(chr(0))} NUL byte(s) (\\0), which usually come from a damaged "
-                f"or wrongly encoded export; check the value '{cleaned[-1]}'."
+                f"or wrongly encoded export; check the value {cleaned[-1]!r}."
             )
     return cleaned
 
@@ -111,7 +113,7 @@ def _ragged_warning(
 
 
 def _unread_warning(number: int, width: int, unread: list[str]) -> str:
-    listed = ", ".join(repr(text) for text in unread)
+    listed = _listed(unread)
     return (
         f"Row {number}: the columns past {column_letter(width - 1)} have no header, so their "
         f"values are not read: {listed}."
@@ -119,8 +121,15 @@ def _unread_warning(number: int, width: int, unread: list[str]) -> str:
 
 
 def _unread_clause(width: int, unread: list[str]) -> str:
-    listed = ", ".join(repr(text) for text in unread)
-    return f"values past column {column_letter(width - 1)} are not read: {listed}"
+    return f"values past column {column_letter(width - 1)} are not read: {_listed(unread)}"
+
+
+def _listed(values: list[str]) -> str:
+    """Return the first values quoted, so that a very long row still gives a short warning."""
+    shown = ", ".join(repr(text) for text in values[:MAX_LISTED])
+    if len(values) > MAX_LISTED:
+        return f"{shown} and {len(values) - MAX_LISTED} more"
+    return shown
 
 
 def _scientific_warnings(number: int, cells: Sequence[str], headers: Sequence[str]) -> list[str]:
