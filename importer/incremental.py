@@ -22,6 +22,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from importer.config import Target
@@ -74,11 +75,10 @@ class NoJournal:
 class JournalSession(NoJournal):
     """One run's use of the journal: which rows to send, each outcome, the final notes."""
 
-    def __init__(self, journal: Journal, run_id: int, *, full: bool, input_name: str) -> None:
+    def __init__(self, journal: Journal, run_id: int, *, full: bool) -> None:
         self.journal = journal
         self.run_id = run_id
         self.full = full
-        self.input_name = input_name
         self.finished = False
         self.changed_exists = 0
         self.unfinished: list[PastRun] = []
@@ -108,7 +108,7 @@ class JournalSession(NoJournal):
             elif state.outcome == "rejected" and state.error_code in PAYLOAD_REJECTIONS:
                 mark_rejected_again(result, state)
             skipped[result.status] += 1
-        self.journal.mark_seen(self.run_id, self._keys.values(), now_local(), self.input_name)
+        self._update_missing(known, set(self._keys.values()))
         logger.info(
             "%d rows unchanged since their last push, %d rejected before with the same values;"
             " %d to send",
@@ -116,6 +116,17 @@ class JournalSession(NoJournal):
             skipped[Status.REJECTED],
             len(self._keys) - skipped[Status.UNCHANGED] - skipped[Status.REJECTED],
         )
+
+    def _update_missing(self, known: dict[VehicleKey, SentState], listed: set[VehicleKey]) -> None:
+        """Mark the vehicles in OPS-COM that this file stops listing, and those it lists again."""
+        gone = [
+            key
+            for key, state in known.items()
+            if state.missing_since is None and state.outcome in IN_OPSCOM and key not in listed
+        ]
+        back = [key for key, state in known.items() if state.missing_since and key in listed]
+        self.journal.mark_missing(self.run_id, gone)
+        self.journal.mark_listed(back)
 
     def watch(self, on_row: RowCallback | None) -> RowCallback:
         """Return a row callback that records each outcome, then calls ``on_row``."""
@@ -162,7 +173,7 @@ class JournalSession(NoJournal):
         if self.changed_exists:
             summary.notes.append(changed_note(self.changed_exists))
             logger.warning("%s", changed_note(self.changed_exists))
-        count, missing = self.journal.missing_since(self.run_id, MISSING_LISTED)
+        count, missing = self.journal.missing(MISSING_LISTED)
         if count:
             summary.notes.extend(missing_notes(count, missing, self.journal))
             logger.warning("%s", missing_notes(count, [], self.journal)[0])
@@ -195,7 +206,7 @@ def run_journal(options: RunOptions, target: Target | None) -> Iterator[NoJourna
 def start_session(journal: Journal, options: RunOptions) -> JournalSession:
     """Record the run's start and close the runs that a killed process left open."""
     run_id = journal.start_run(run_record(options))
-    session = JournalSession(journal, run_id, full=options.full, input_name=options.input_path.name)
+    session = JournalSession(journal, run_id, full=options.full)
     session.unfinished = journal.close_unfinished_runs(run_id)
     for run in session.unfinished:
         logger.warning("%s", unfinished_note(run))
@@ -273,18 +284,18 @@ def missing_notes(count: int, missing: list[MissingVehicle], journal: Journal) -
     if missing and count > len(missing):
         notes.append(
             f"… and {count - len(missing)} more, not listed here; they are the rows of the "
-            f"'vehicles' table in {journal.path} whose seen_at is oldest."
+            f"'vehicles' table in {journal.path} with the lowest missing_since."
         )
     return notes
 
 
 def missing_line(vehicle: MissingVehicle) -> str:
     plate, prov, plate_type = vehicle.key
-    where = vehicle.seen_file or "an earlier file"
-    when = f" on {vehicle.seen_at}" if vehicle.seen_at else ""
+    since = f"the run of {vehicle.since_at}" if vehicle.since_at else "an earlier run"
+    where = f" ({Path(vehicle.since_file).name})" if vehicle.since_file else ""
     return (
         f"Missing: plate {plate}, province {prov}, plate type {plate_type} "
-        f"(last listed in {where}{when})"
+        f"(not listed since {since}{where})"
     )
 
 

@@ -8,9 +8,11 @@ There is one database per target (base URL + client code) in the state directory
     one row per run: process id, input file and its SHA-256, profile, options, start, end,
     status (``running``, ``finished``, ``interrupted``, ``unfinished``) and status counts.
 ``vehicles``
-    one row per vehicle key (plate + province + plate type): the hash and JSON of the last
-    payload sent with its outcome, the payload OPS-COM stored (outcome ``pushed``), and the
-    last run whose file listed the vehicle.
+    one row per vehicle key (plate + province + plate type) ever sent: the hash and JSON of
+    the last payload sent with its outcome, the payload OPS-COM stored (outcome ``pushed``),
+    and the first run whose file no longer listed the vehicle. Marking only the vehicles that
+    go missing or come back, rather than every vehicle listed, keeps a nightly run of an
+    unchanged file from rewriting the whole table.
 
 The database runs in WAL mode with ``synchronous=NORMAL`` and every outcome is committed as it
 arrives: a killed process loses nothing that was committed, and a power failure may lose the
@@ -36,7 +38,7 @@ from importer.records import Payload
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APP_FOLDER = "opscom-import"
 TOKEN_FIELD = "apiToken"  # noqa: S105 - the name of the JSON field, not a token
 
@@ -70,12 +72,15 @@ CREATE TABLE IF NOT EXISTS vehicles (
     sent_run INTEGER,
     stored_payload TEXT,
     stored_at TEXT,
-    seen_run INTEGER,
-    seen_at TEXT,
-    seen_file TEXT,
+    missing_since INTEGER,
     PRIMARY KEY (plate, prov, plate_type)
 ) WITHOUT ROWID;
 """
+
+#: ``MIGRATIONS[n - 1]`` turns a version ``n`` journal into version ``n + 1``. Version 2 marks
+#: only the vehicles that go missing instead of every vehicle listed; the ``seen_*`` columns of
+#: version 1 stay unused.
+MIGRATIONS = ("ALTER TABLE vehicles ADD COLUMN missing_since INTEGER;",)
 
 #: Stores one outcome. ``stored_payload`` changes only when the outcome is ``pushed``.
 RECORD_OUTCOME = """
@@ -85,7 +90,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, CASE WHEN ?9 IS NULL THEN NULL ELSE 
 ON CONFLICT (plate, prov, plate_type) DO UPDATE SET
     payload_hash = excluded.payload_hash, payload = excluded.payload, outcome = excluded.outcome,
     sent_at = excluded.sent_at, sent_run = excluded.sent_run,
-    detail = excluded.detail, error_code = excluded.error_code,
+    detail = excluded.detail, error_code = excluded.error_code, missing_since = NULL,
     stored_payload = coalesce(excluded.stored_payload, stored_payload),
     stored_at = coalesce(excluded.stored_at, stored_at)
 """
@@ -97,7 +102,8 @@ VehicleKey = tuple[str, str, str]
 class SentState:
     """The last payload sent for one vehicle: its hash, its outcome and when it was sent.
 
-    ``detail`` and ``error_code`` are the server's message and code for a rejected payload.
+    ``detail`` and ``error_code`` are the server's message and code for a rejected payload,
+    and ``missing_since`` is the first run whose file no longer listed the vehicle.
     """
 
     payload_hash: str
@@ -105,6 +111,7 @@ class SentState:
     sent_at: str = ""
     detail: str = ""
     error_code: int | None = None
+    missing_since: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +124,11 @@ class Reference:
 
 @dataclass(frozen=True, slots=True)
 class MissingVehicle:
-    """A vehicle that an earlier file listed and the current run's file does not."""
+    """A vehicle that an earlier file listed and later files do not, since which run."""
 
     key: VehicleKey
-    seen_at: str
-    seen_file: str
+    since_at: str
+    since_file: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,9 +263,10 @@ class Journal:
                 f"{version}); upgrade opscom-import or pass another --state-dir."
             )
         if version < SCHEMA_VERSION:
+            steps = SCHEMA if version == 0 else "".join(MIGRATIONS[version - 1 :])
             # executescript commits any open transaction first, so the script carries its own.
             self._db.executescript(
-                f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+                f"BEGIN IMMEDIATE; {steps} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
             )
 
     def _transaction(self) -> _Transaction:
@@ -321,19 +329,26 @@ class Journal:
         """Return the last sent hash and outcome of every vehicle that was ever sent."""
         rows = self._db.execute(
             "SELECT plate, prov, plate_type, payload_hash, outcome, coalesce(sent_at, ''),"
-            " coalesce(detail, ''), error_code FROM vehicles WHERE payload_hash IS NOT NULL"
+            " coalesce(detail, ''), error_code, missing_since FROM vehicles"
         )
         return {(plate, prov, kind): SentState(*state) for plate, prov, kind, *state in rows}
 
-    def mark_seen(self, run_id: int, keys: Iterable[VehicleKey], seen_at: str, file: str) -> None:
-        """Record that this run's file lists each vehicle in ``keys``, in one transaction."""
+    def mark_missing(self, run_id: int, keys: Iterable[VehicleKey]) -> None:
+        """Record that run ``run_id`` is the first whose file does not list ``keys``."""
         with self._transaction():
             self._db.executemany(
-                "INSERT INTO vehicles (plate, prov, plate_type, seen_run, seen_at, seen_file)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (plate, prov, plate_type) DO UPDATE SET"
-                " seen_run = excluded.seen_run, seen_at = excluded.seen_at,"
-                " seen_file = excluded.seen_file",
-                ((*key, run_id, seen_at, file) for key in keys),
+                "UPDATE vehicles SET missing_since = ?"
+                " WHERE plate = ? AND prov = ? AND plate_type = ?",
+                ((run_id, *key) for key in keys),
+            )
+
+    def mark_listed(self, keys: Iterable[VehicleKey]) -> None:
+        """Record that ``keys``, missing from earlier files, are listed again."""
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE vehicles SET missing_since = NULL"
+                " WHERE plate = ? AND prov = ? AND plate_type = ?",
+                keys,
             )
 
     def record_outcome(
@@ -376,21 +391,22 @@ class Journal:
             return Reference(json.loads(last), sent_at)
         return None
 
-    def missing_since(self, run_id: int, limit: int) -> tuple[int, list[MissingVehicle]]:
-        """Count the vehicles in OPS-COM that run ``run_id``'s file did not list; list ``limit``.
+    def missing(self, limit: int) -> tuple[int, list[MissingVehicle]]:
+        """Count the vehicles in OPS-COM that the latest files no longer list; list ``limit``.
 
-        The list is ordered by when each vehicle was last listed, most recent first.
+        The list is ordered by the run since which each vehicle is missing, latest first.
         """
         count = self._db.execute(
             "SELECT count(*) FROM vehicles WHERE outcome IN ('pushed', 'exists')"
-            " AND (seen_run IS NULL OR seen_run <> ?)",
-            (run_id,),
+            " AND missing_since IS NOT NULL"
         ).fetchone()[0]
         rows = self._db.execute(
-            "SELECT plate, prov, plate_type, coalesce(seen_at, ''), coalesce(seen_file, '')"
-            " FROM vehicles WHERE outcome IN ('pushed', 'exists')"
-            " AND (seen_run IS NULL OR seen_run <> ?) ORDER BY seen_at DESC, plate LIMIT ?",
-            (run_id, limit),
+            "SELECT plate, prov, plate_type, coalesce(runs.started_at, ''),"
+            " coalesce(runs.input_file, '') FROM vehicles"
+            " LEFT JOIN runs ON runs.id = vehicles.missing_since"
+            " WHERE outcome IN ('pushed', 'exists') AND missing_since IS NOT NULL"
+            " ORDER BY missing_since DESC, plate LIMIT ?",
+            (limit,),
         )
         missing = [MissingVehicle((plate, prov, kind), at, f) for plate, prov, kind, at, f in rows]
         return int(count), missing

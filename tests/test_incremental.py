@@ -217,13 +217,39 @@ def test_missing_vehicles_listed(
         "2 vehicles sent by earlier runs are not among this file's valid rows; OPS-COM still "
         "has them, because the Push API cannot delete vehicles."
     )
-    seen = [n for n in again.summary.notes if n.startswith("Missing: ")]
+    since = r" \(not listed since the run of 20\d\d-\S+ \(fleet\.csv\)\)"
+    assert len(again.summary.notes) == 3
     assert again.summary.notes[0] == header
-    assert [n.split(" (", 1)[0] for n in seen] == [
-        "Missing: plate INC0004, province ON, plate type PASSENGER",
-        "Missing: plate INC0005, province ON, plate type PASSENGER",
-    ]
-    assert re.fullmatch(r"Missing: .* \(last listed in fleet\.csv on 20\d\d-\S+\)", seen[0])
+    assert re.fullmatch(
+        "Missing: plate INC0004, province ON, plate type PASSENGER" + since,
+        again.summary.notes[1],
+    )
+    assert re.fullmatch(
+        "Missing: plate INC0005, province ON, plate type PASSENGER" + since,
+        again.summary.notes[2],
+    )
+
+
+def test_missing_kept_next_night(
+    first_run: RunOutcome, options: RunOptions, fake_target: Target
+) -> None:
+    rows = fleet_rows(20)
+    write_fleet(options.input_path, rows[1:])
+    second = run_import(options, fake_target)
+    third = run_import(options, fake_target)
+    assert third.summary.notes[1] == second.summary.notes[1]
+
+
+def test_listed_again_not_missing(
+    first_run: RunOutcome, options: RunOptions, fake_target: Target
+) -> None:
+    rows = fleet_rows(20)
+    write_fleet(options.input_path, rows[1:])
+    run_import(options, fake_target)
+    write_fleet(options.input_path, rows)
+    again = run_import(options, fake_target)
+    assert again.summary.notes == []
+    assert again.summary.counts == {"unchanged": 20}
 
 
 def test_missing_vehicles_in_workbook(

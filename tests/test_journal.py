@@ -149,6 +149,30 @@ def test_open_rejects_newer_schema(tmp_path: Path) -> None:
     assert "written by a newer opscom-import (journal version 99)" in str(caught.value)
 
 
+VERSION_1 = """
+CREATE TABLE runs (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, started_at TEXT NOT NULL,
+    finished_at TEXT, status TEXT NOT NULL, command TEXT NOT NULL, input_file TEXT NOT NULL,
+    input_sha256 TEXT NOT NULL, profile TEXT NOT NULL, options TEXT NOT NULL, counts TEXT);
+CREATE TABLE vehicles (plate TEXT NOT NULL, prov TEXT NOT NULL, plate_type TEXT NOT NULL,
+    payload_hash TEXT, payload TEXT, outcome TEXT, detail TEXT, error_code INTEGER,
+    sent_at TEXT, sent_run INTEGER, stored_payload TEXT, stored_at TEXT, seen_run INTEGER,
+    seen_at TEXT, seen_file TEXT, PRIMARY KEY (plate, prov, plate_type)) WITHOUT ROWID;
+INSERT INTO vehicles (plate, prov, plate_type, payload_hash, outcome)
+    VALUES ('ABC123', 'ON', 'PASSENGER', 'h1', 'pushed');
+PRAGMA user_version=1;
+"""
+
+
+def test_open_migrates_version_1(tmp_path: Path) -> None:
+    connection = sqlite3.connect(journal_path(tmp_path, TARGET))
+    connection.executescript(VERSION_1)
+    connection.close()
+    journal = Journal.open(tmp_path, TARGET)
+    states = journal.sent_states()
+    journal.close()
+    assert states == {("ABC123", "ON", "PASSENGER"): SentState("h1", "pushed")}
+
+
 def test_open_unwritable_state_dir(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
@@ -199,7 +223,6 @@ def test_outcome_committed_at_once(journal: Journal) -> None:
 def test_sent_states_lists_sent_vehicles(journal: Journal) -> None:
     run_id = journal.start_run(record())
     key = ("ABC123", "ON", "PASSENGER")
-    journal.mark_seen(run_id, [key, ("NOTSENT", "QC", "PASSENGER")], "t0", "fleet.csv")
     journal.record_outcome(run_id, key, CAR, "exists", "t1")
     assert journal.sent_states() == {key: SentState(payload_hash(CAR), "exists", "t1")}
 
@@ -237,27 +260,51 @@ def test_reference_none_after_rejection(journal: Journal) -> None:
     assert journal.reference(key) is None
 
 
-def test_missing_lists_unseen_vehicles(journal: Journal) -> None:
+OLD, KEPT = ("OLD1", "ON", "PASSENGER"), ("KEPT1", "ON", "PASSENGER")
+
+
+def test_missing_lists_marked_vehicles(journal: Journal) -> None:
     first = journal.start_run(record())
-    old, kept = ("OLD1", "ON", "PASSENGER"), ("KEPT1", "ON", "PASSENGER")
-    journal.mark_seen(first, [old, kept], "2026-05-01", "monday.csv")
-    journal.record_outcome(first, old, CAR, "pushed", "t1")
-    journal.record_outcome(first, kept, CAR, "pushed", "t1")
-    second = journal.start_run(record())
-    journal.mark_seen(second, [kept], "2026-05-02", "tuesday.csv")
-    assert journal.missing_since(second, 10) == (
+    journal.record_outcome(first, OLD, CAR, "pushed", "t1")
+    journal.record_outcome(first, KEPT, CAR, "pushed", "t1")
+    second = journal.start_run(record(started_at="2026-05-02T02:00:00+00:00"))
+    journal.mark_missing(second, [OLD])
+    assert journal.missing(10) == (
         1,
-        [MissingVehicle(old, "2026-05-01", "monday.csv")],
+        [MissingVehicle(OLD, "2026-05-02T02:00:00+00:00", "/srv/fleet.csv")],
     )
+
+
+def test_missing_since_in_states(journal: Journal) -> None:
+    first = journal.start_run(record())
+    journal.record_outcome(first, OLD, CAR, "pushed", "t1")
+    second = journal.start_run(record())
+    journal.mark_missing(second, [OLD])
+    assert journal.sent_states()[OLD].missing_since == second
+
+
+def test_listed_again_not_missing(journal: Journal) -> None:
+    first = journal.start_run(record())
+    journal.record_outcome(first, OLD, CAR, "pushed", "t1")
+    journal.mark_missing(journal.start_run(record()), [OLD])
+    journal.mark_listed([OLD])
+    assert journal.missing(10) == (0, [])
+
+
+def test_sent_again_not_missing(journal: Journal) -> None:
+    first = journal.start_run(record())
+    journal.record_outcome(first, OLD, CAR, "pushed", "t1")
+    journal.mark_missing(journal.start_run(record()), [OLD])
+    journal.record_outcome(first, OLD, CAR, "exists", "t2")
+    assert journal.missing(10) == (0, [])
 
 
 def test_missing_ignores_never_stored(journal: Journal) -> None:
     first = journal.start_run(record())
     failed = ("FAIL1", "ON", "PASSENGER")
-    journal.mark_seen(first, [failed], "2026-05-01", "monday.csv")
     journal.record_outcome(first, failed, CAR, "failed", "t1")
-    second = journal.start_run(record())
-    assert journal.missing_since(second, 10) == (0, [])
+    journal.mark_missing(journal.start_run(record()), [failed])
+    assert journal.missing(10) == (0, [])
 
 
 def test_missing_list_limited_count_complete(journal: Journal) -> None:
@@ -265,8 +312,8 @@ def test_missing_list_limited_count_complete(journal: Journal) -> None:
     keys = [(f"P{n}", "ON", "PASSENGER") for n in range(5)]
     for key in keys:
         journal.record_outcome(first, key, CAR, "pushed", "t1")
-    second = journal.start_run(record())
-    count, listed = journal.missing_since(second, 2)
+    journal.mark_missing(journal.start_run(record()), keys)
+    count, listed = journal.missing(2)
     assert count == 5
     assert len(listed) == 2
 
