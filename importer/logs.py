@@ -37,6 +37,8 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MASK = "********"
 #: Libraries that log every request at INFO; they log only warnings unless -vv.
 CHATTY_LOGGERS = ("httpx", "httpcore", "aiohttp.access")
+#: Extra values left out of text lines, such as stamina's empty ``args`` and ``kwargs``.
+EMPTY: tuple[object, ...] = ((), {}, "", None)
 #: Attributes every ``LogRecord`` has; anything else was passed with ``extra=``.
 STANDARD_ATTRIBUTES = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime"}
@@ -166,7 +168,8 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        details = " ".join(f"{name}={value}" for name, value in extra_fields(record).items())
+        extras = extra_fields(record).items()
+        details = " ".join(f"{name}={value}" for name, value in extras if value not in EMPTY)
         context = " ".join(f"{name}={value}" for name, value in _context.items())
         line += f" {details}" if details else ""
         line += f" [{context}]" if context else ""

@@ -333,7 +333,7 @@ def test_killed_run_noted_by_next(
 
 
 def rejecting_transport(calls: list[str], code: int = 9030) -> httpx.MockTransport:
-    """Answer error ``code`` for plate INC0003 and success for every other plate."""
+    """Respond with error ``code`` to plate INC0003 and with success to every other plate."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         payload = json.loads(request.content)

@@ -114,6 +114,15 @@ def test_text_shows_library_extras(log_file: Path) -> None:
     assert read_lines(log_file)[0].endswith("stamina.retry_scheduled stamina.retry_num=2")
 
 
+def test_text_skips_empty_extras(log_file: Path) -> None:
+    with logs.configured(logs.LogSettings(log_file=log_file)):
+        logging.getLogger("stamina").warning(
+            "stamina.retry_scheduled",
+            extra={"stamina.args": (), "stamina.kwargs": {}, "stamina.retry_num": 1},
+        )
+    assert read_lines(log_file)[0].endswith("stamina.retry_scheduled stamina.retry_num=1")
+
+
 def test_token_masked(log_file: Path) -> None:
     with (
         logs.configured(logs.LogSettings(log_file=log_file)),

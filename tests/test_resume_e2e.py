@@ -46,12 +46,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @contextlib.contextmanager
 def slow_server(latency: float) -> Iterator[RunningServer]:
-    """Run the fake server on a free port of 127.0.0.1, answering each push ``latency`` late."""
+    """Run the fake server on a free port of 127.0.0.1, responding to each push ``latency`` late."""
     state = FakeState()
     app = make_app(state)
 
-    # The push is stored first and answered after the delay, as a slow server would: a client
-    # killed while waiting has sent a vehicle that it never hears about.
+    # The push is stored first and the response sent after the delay, as a slow server does,
+    # so a client killed while waiting has sent a vehicle that it never hears about.
     @web.middleware
     async def delay(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
