@@ -9,12 +9,12 @@ import sys
 from collections.abc import Sequence
 
 from importer import __version__, logs, signals
-from importer.commands import demo, fake_server, inbox, run, validate
+from importer.commands import demo, fake_server, inbox, map, retry, run, validate
 from importer.errors import ExitCode, ImportToolError
 
 logger = logging.getLogger("importer")
 
-COMMANDS = (run, validate, inbox, demo, fake_server)
+COMMANDS = (run, validate, retry, map, inbox, demo, fake_server)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,13 +23,19 @@ from importer.client import OpsComClient, Timeouts, TransportName, make_transpor
 from importer.config import Target
 from importer.errors import ExitCode, ImportToolError, UsageError
 from importer.incremental import run_journal
-from importer.mapping import Mapper, Profile, load_profile, with_constants
+from importer.mapping import Mapper, Profile, automatic_profile, load_profile, with_constants
 from importer.pushing import Pusher, PushOptions, PushOutcome, stop_note
 from importer.reading import ReadOptions, read_table
-from importer.records import FINISHED_STATUSES, RowResult, RunSummary, Status, Table
-from importer.results import ResultsWriter, default_results_path
+from importer.records import FINISHED_STATUSES, RowResult, RunSummary, SourceRow, Status, Table
+from importer.results import (
+    ResultsWriter,
+    default_results_path,
+    mapping_yaml,
+    results_format_for,
+    retry_options,
+)
 from importer.signals import stopping_on_signals
-from importer.validation import Verdict, validate_row
+from importer.validation import RowValidator, Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +53,8 @@ class RunOptions:
     profile_path: Path | None = None
     constants: dict[str, str] = field(default_factory=dict)
     results_path: Path | None = None
+    #: ``xlsx`` or ``csv``; ``None`` follows the suffix of ``results_path``, else xlsx.
+    results_format: str | None = None
     read: ReadOptions = field(default_factory=ReadOptions)
     push: PushOptions = field(default_factory=PushOptions)
     timeouts: Timeouts = field(default_factory=Timeouts)
@@ -86,9 +94,9 @@ class RunOutcome:
 
 
 def load_run_profile(options: RunOptions) -> Profile:
-    """Load the profile named in ``options`` and apply its ``--set`` constants."""
+    """Load the profile named in ``options``, or match headers automatically without one."""
     if options.profile_path is None:
-        raise UsageError("no mapping profile; pass --mapping PATH (see mappings/template.yaml).")
+        return automatic_profile(options.constants)
     return with_constants(load_profile(options.profile_path), options.constants)
 
 
@@ -101,22 +109,29 @@ def prepare(options: RunOptions) -> Prepared:
         header_row=options.read.header_row or profile.header_row,
     )
     table = read_table(options.input_path, read_options)
-    mapper = Mapper(profile, table.headers)
-    results = (result_for(validate_row(mapper.map_row(row))) for row in table.rows)
-    return Prepared(table, profile, mapper, results)
+    mapper = Mapper(profile, table.headers, file=options.input_path)
+    return Prepared(table, profile, mapper, check_rows(profile, mapper, table.rows))
+
+
+def check_rows(profile: Profile, mapper: Mapper, rows: Iterable[SourceRow]) -> Iterator[RowResult]:
+    """Map and validate rows lazily, in order, with one validator for the whole table."""
+    validator = RowValidator(profile)
+    return (result_for(validator.validate(mapper.map_row(row))) for row in rows)
 
 
 def result_for(verdict: Verdict) -> RowResult:
-    """Turn a validation verdict into a row result with status valid or invalid."""
+    """Turn a validation verdict into a row result: valid, invalid or duplicate."""
     mapped = verdict.row
+    errors = [*mapped.errors, *verdict.errors]
+    warnings = [*mapped.warnings, *verdict.warnings]
     return RowResult(
         source=mapped.source,
-        payload=mapped.payload,
-        status=Status.VALID if verdict.is_valid else Status.INVALID,
-        errors=[issue.message for issue in verdict.errors],
-        warnings=[*mapped.source.warnings, *(issue.message for issue in verdict.warnings)],
-        error_codes=[issue.code for issue in verdict.errors],
-        warning_codes=[issue.code for issue in verdict.warnings],
+        payload=verdict.payload,
+        status=verdict.status,
+        errors=[issue.message for issue in errors],
+        warnings=[*mapped.source.warnings, *(issue.message for issue in warnings)],
+        error_codes=[issue.code for issue in errors],
+        warning_codes=[issue.code for issue in warnings],
     )
 
 
@@ -137,10 +152,13 @@ def run_import(
         raise UsageError("no target configured; see --base-url and OPSCOM_BASE_URL.")
     clock = RunClock()
     prepared = prepare(options)
-    results_path = options.results_path or default_results_path(options.input_path)
+    results_format = results_format_for(options.results_path, options.results_format)
+    results_path = options.results_path or default_results_path(options.input_path, results_format)
     outcome = RunOutcome(results_path, new_summary(options, prepared, target), ExitCode.OK)
     with (
-        ResultsWriter(results_path, prepared.table.headers) as writer,
+        ResultsWriter(
+            results_path, prepared.table.headers, results_format=results_format
+        ) as writer,
         run_journal(options, target) as journal,
     ):
         if options.dry_run:
@@ -148,6 +166,7 @@ def run_import(
         else:
             assert target is not None
             outcome.results = list(prepared.results)
+            writer.expect_rows(len(outcome.results))
             journal.skip_unchanged(outcome.results)
             if on_start is not None:
                 on_start(sum(result.status is Status.VALID for result in outcome.results))
@@ -158,7 +177,7 @@ def run_import(
         counts = write_rows(writer, rows, outcome)
         finish_summary(outcome, prepared.table, counts, clock)
         journal.finish(outcome.summary)
-        writer.finish(outcome.summary)
+        outcome.results_path = writer.finish(outcome.summary)
     outcome.exit_code = exit_code_for(counts, outcome.stopped_by)
     return outcome
 
@@ -193,9 +212,13 @@ def new_summary(options: RunOptions, prepared: Prepared, target: Target | None) 
         command=options.command,
         input_file=options.input_path,
         sheet=prepared.table.sheet,
-        profile=str(prepared.profile.path or "(none)"),
+        profile=prepared.mapper.description,
         target="(dry run: nothing sent)" if target is None or options.dry_run else target.label,
         started_at=now_local(),
+        profile_file=options.profile_path.resolve() if options.profile_path else None,
+        constants=dict(options.constants),
+        mapping=mapping_yaml(prepared.mapper),
+        retry_options=retry_options(None if options.dry_run else target, options.command),
     )
 
 

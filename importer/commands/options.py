@@ -13,6 +13,7 @@ from importer.errors import UsageError
 from importer.journal import default_state_dir
 from importer.pushing import PushOptions
 from importer.reading import ReadOptions
+from importer.results import RESULTS_FORMATS
 from importer.runner import RunOptions
 
 
@@ -21,7 +22,11 @@ def add_input_options(parser: argparse.ArgumentParser, *, single_file: bool = Tr
     if single_file:
         parser.add_argument("file", type=Path, help="the fleet file (.csv, .xlsx, ...)")
     parser.add_argument(
-        "-m", "--mapping", type=Path, metavar="PATH", help="mapping profile (YAML); see mappings/"
+        "-m",
+        "--mapping",
+        type=Path,
+        metavar="PATH",
+        help="mapping profile (YAML); see mappings/ (default: match headers automatically)",
     )
     parser.add_argument(
         "--set",
@@ -32,7 +37,10 @@ def add_input_options(parser: argparse.ArgumentParser, *, single_file: bool = Tr
         help="send VALUE as FIELD on every row, e.g. --set plateType=Passenger (repeatable)",
     )
     parser.add_argument(
-        "--sheet", metavar="NAME", help="worksheet to read (default: first with data)"
+        "--sheet",
+        metavar="NAME|NUMBER",
+        help="worksheet to read: its name, or its number counting visible sheets from 1 "
+        "(default: the first visible sheet with data)",
     )
     parser.add_argument(
         "--header-row",
@@ -40,8 +48,14 @@ def add_input_options(parser: argparse.ArgumentParser, *, single_file: bool = Tr
         metavar="N",
         help="row number of the header row (default: detected)",
     )
-    parser.add_argument("--encoding", help="text encoding of a CSV file (default: detected)")
-    parser.add_argument("--delimiter", help="CSV delimiter (default: detected)")
+    parser.add_argument(
+        "--encoding",
+        help="text encoding of a CSV file, e.g. utf-8, cp1252 or utf-16 (default: detected)",
+    )
+    parser.add_argument(
+        "--delimiter",
+        help="CSV delimiter: one character, or tab, comma, semicolon or pipe (default: detected)",
+    )
     if not single_file:
         return
     parser.add_argument(
@@ -49,6 +63,17 @@ def add_input_options(parser: argparse.ArgumentParser, *, single_file: bool = Tr
         type=Path,
         metavar="PATH",
         help="results workbook to write (default: <file stem>.results.xlsx beside the file)",
+    )
+    add_results_format_option(parser)
+
+
+def add_results_format_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--results-format``, for every command that writes a results file."""
+    parser.add_argument(
+        "--results-format",
+        choices=RESULTS_FORMATS,
+        help="xlsx: a workbook with a Summary sheet; csv: UTF-8 with a byte order mark, the "
+        "Summary in <results stem>.summary.csv (default: the suffix of --results, else xlsx)",
     )
 
 
@@ -158,6 +183,7 @@ def build_run_options(args: argparse.Namespace, *, dry_run: bool) -> RunOptions:
         profile_path=args.mapping,
         constants=parse_constants(args.constants),
         results_path=args.results,
+        results_format=getattr(args, "results_format", None),
         read=ReadOptions(args.sheet, args.header_row, args.encoding, args.delimiter),
         push=push,
         timeouts=timeouts,

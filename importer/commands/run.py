@@ -15,6 +15,7 @@ from importer.commands.options import (
     build_run_options,
     target_from_args,
 )
+from importer.commands.validate import print_report
 from importer.errors import ExitCode
 from importer.locking import run_lock
 from importer.runner import RunOutcome, run_import
@@ -53,7 +54,10 @@ def main(args: argparse.Namespace) -> int:
         with logs.progress_display(settings.progress_interval) as bar:
             outcome = run_import(options, target, on_start=bar.start, on_row=bar.advance)
         logs.log_run_finished(outcome.summary, outcome.results_path, outcome.exit_code)
-    print_outcome(outcome)
+    if args.dry_run:
+        print_report(outcome)
+    else:
+        print_outcome(outcome)
     return int(outcome.exit_code)
 
 
