@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import shlex
 import sys
 from collections.abc import Sequence
 
@@ -38,7 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(arguments)
+    # The command as typed, for the Summary sheet, the logs and the reprocess command.
+    args.command_line = shlex.join(["opscom-import", *arguments])
     # The handlers stay installed until the except clauses below have logged.
     with contextlib.ExitStack() as logging_set_up:
         try:

@@ -49,7 +49,7 @@ def test_held_message_names_holder(tmp_path: Path) -> None:
         TargetLock(path, LABEL).acquire()
     pattern = (
         rf"another run against {re.escape(LABEL)} is in progress: process {os.getpid()}, "
-        r"started \S+ \(opscom-import .*\)\. Wait for it to finish, or stop that process; "
+        r"started \S+ \(opscom-import.*\)\. Wait for it to finish, or stop that process; "
         rf"lock file {re.escape(str(path))}\."
     )
     assert re.fullmatch(pattern, str(caught.value))

@@ -189,7 +189,7 @@ def build_run_options(args: argparse.Namespace, *, dry_run: bool) -> RunOptions:
         timeouts=timeouts,
         transport=getattr(args, "transport", "aiohttp"),
         dry_run=dry_run,
-        command=shlex.join(["opscom-import", *sys.argv[1:]]),
+        command=getattr(args, "command_line", None) or shlex.join(["opscom-import", *sys.argv[1:]]),
         state_dir=None if dry_run or not hasattr(args, "state_dir") else state_dir_from(args),
         full=getattr(args, "full", False),
     )
