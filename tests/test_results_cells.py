@@ -9,6 +9,7 @@ from importer.results.cells import (
     csv_field,
     csv_text,
     is_formula_like,
+    is_plain_text,
     text_width,
 )
 
@@ -64,3 +65,17 @@ def test_cell_safe_text_cuts_long_text() -> None:
 
 def test_text_width_longest_line() -> None:
     assert text_width("ab\nabcd\nabc") == 4
+
+
+@pytest.mark.parametrize(
+    "text", ["ABC123", "00123", "Row 2: a\nb", "a\tb", "x" * 32_767, "r>x</r>"]
+)
+def test_plain_text(text: str) -> None:
+    assert is_plain_text(text) is True
+
+
+@pytest.mark.parametrize(
+    "text", ["=1", "+1", "-2", "@x", "\tx", "\rx", "a\x00b", "a\x1fb", "<r>x</r>", "x" * 32_768]
+)
+def test_not_plain_text(text: str) -> None:
+    assert is_plain_text(text) is False

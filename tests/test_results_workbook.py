@@ -6,6 +6,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import python_calamine
 from openpyxl.worksheet.worksheet import Worksheet
 
 from importer import __version__
@@ -51,6 +52,21 @@ def written(tmp_path: Path, results: list[RowResult], **options: object) -> Work
 
 def column(sheet: Worksheet, title: str) -> int:
     return [cell.value for cell in sheet[1]].index(title) + 1
+
+
+def shown_width(stored: float | None) -> float | None:
+    """Return a column's width as Excel shows it: the stored width less 5 pixels of padding.
+
+    A character is 7 pixels wide in Excel's default font, which the stored width counts.
+    """
+    return None if stored is None else round(stored - 5 / 7, 2)
+
+
+def calamine_values(tmp_path: Path) -> list[list[object]]:
+    """Read the Results sheet as Excel shows it; openpyxl leaves _xHHHH_ escapes undecoded."""
+    workbook = python_calamine.CalamineWorkbook.from_path(str(tmp_path / "fleet.results.xlsx"))
+    rows: list[list[object]] = workbook.get_sheet_by_name("Results").to_python()
+    return rows
 
 
 def test_header_values(tmp_path: Path) -> None:
@@ -132,9 +148,21 @@ def test_identifiers_stay_text(tmp_path: Path) -> None:
 def test_formula_like_value_is_text(tmp_path: Path, text: str) -> None:
     sheet = written(tmp_path, [result(2, (text, "ABC123", "ON", ""))])
     cell = sheet.cell(2, 2)
-    assert cell.value == text
+    assert calamine_values(tmp_path)[1][1] == text
     assert cell.data_type == "s"
     assert cell.quotePrefix is True
+
+
+def test_rich_text_markup_value_kept(tmp_path: Path) -> None:
+    markup = "<r><t>x</t></r>"
+    sheet = written(tmp_path, [result(2, (markup, "<r>", "ON", "<r></r>"))])
+    assert [sheet.cell(2, index).value for index in range(2, 6)] == [
+        markup,
+        "<r>",
+        "ON",
+        "<r></r>",
+    ]
+    assert sheet.cell(2, 2).data_type == "s"
 
 
 def test_no_formula_anywhere(tmp_path: Path) -> None:
@@ -189,7 +217,7 @@ def test_status_fill(tmp_path: Path, status: Status, warnings: list[str], colour
     sheet = written(tmp_path, [result(2, status=status, warnings=warnings)])
     fill = sheet.cell(2, column(sheet, "Status")).fill
     assert fill.fill_type == "solid"
-    assert fill.start_color.rgb == f"00{colour}"
+    assert fill.start_color.rgb == f"FF{colour}"
 
 
 def test_unfinished_row_cells_text_format(tmp_path: Path) -> None:
@@ -197,9 +225,14 @@ def test_unfinished_row_cells_text_format(tmp_path: Path) -> None:
     assert [sheet.cell(2, index).number_format for index in range(2, 6)] == ["@", "@", "@", "@"]
 
 
-def test_finished_row_cells_general_format(tmp_path: Path) -> None:
+def test_finished_row_cells_text_format(tmp_path: Path) -> None:
     sheet = written(tmp_path, [result(2)])
-    assert sheet.cell(2, 3).number_format == "General"
+    assert sheet.cell(2, 3).number_format == "@"
+
+
+def test_result_cells_general_format(tmp_path: Path) -> None:
+    sheet = written(tmp_path, [result(2, attempts=1, finished_at="2026-01-05T10:00:01+01:00")])
+    assert [sheet.cell(2, index).number_format for index in (1, 9, 11)] == ["General"] * 3
 
 
 def test_input_columns_text_format(tmp_path: Path) -> None:
@@ -210,20 +243,20 @@ def test_input_columns_text_format(tmp_path: Path) -> None:
 
 def test_widths_fitted(tmp_path: Path) -> None:
     sheet = written(tmp_path, [result(2, ("U-1", "ABCDEFGHIJKL", "ON", "x" * 80))])
-    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCE"}
+    widths = {letter: shown_width(sheet.column_dimensions[letter].width) for letter in "ABCE"}
     assert widths == {"A": 6, "B": 6, "C": 14, "E": 60}
 
 
 def test_widths_from_first_rows(tmp_path: Path) -> None:
     rows = [result(2), result(3), result(4, ("U-1", "P" * 30, "ON", ""))]
     sheet = written(tmp_path, rows, width_sample=2)
-    assert sheet.column_dimensions["C"].width == 8
+    assert shown_width(sheet.column_dimensions["C"].width) == 8
 
 
 def test_widths_longest_line(tmp_path: Path) -> None:
     row = result(2, status=Status.INVALID, errors=["short", "a line of twenty-five char"])
     sheet = written(tmp_path, [row])
-    assert sheet.column_dimensions["G"].width == 28
+    assert shown_width(sheet.column_dimensions["G"].width) == 28
 
 
 def test_rows_after_sample_in_order(tmp_path: Path) -> None:

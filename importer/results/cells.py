@@ -12,11 +12,6 @@ from __future__ import annotations
 
 import re
 
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.worksheet import Worksheet
-
 #: First characters that make a spreadsheet program read a value as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -29,6 +24,13 @@ TEXT_FORMAT = "@"
 QUOTE = "'"
 REPLACEMENT_CHARACTER = "\N{REPLACEMENT CHARACTER}"
 _ESCAPED_CSV_TEXT = re.compile(r"'+[=+\-@\t\r]")
+#: The control characters that XML 1.0 cannot carry: all but tab, line feed and carriage return.
+ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: XlsxWriter's markup of a rich text string: such a value is written with rich string calls.
+RICH_STRING_START, RICH_STRING_END = "<r>", "</r>"
+#: Finds what keeps a text from being written as it is: a control character, a formula
+#: prefix, or the start of rich text markup. One search per cell is cheaper than three tests.
+_NEEDS_CARE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|^[=+\-@\t\r]|^<r>")
 
 
 def is_formula_like(text: str) -> bool:
@@ -36,61 +38,40 @@ def is_formula_like(text: str) -> bool:
     return text.startswith(FORMULA_PREFIXES)
 
 
+def is_plain_text(text: str) -> bool:
+    """Return whether a worksheet can show ``text`` exactly as it is, without a format.
+
+    That is text without control characters, formula prefix or rich text markup, within
+    Excel's length limit.
+    """
+    return len(text) <= MAX_CELL_TEXT and _NEEDS_CARE.search(text) is None
+
+
 def cell_safe_text(text: str) -> str:
     """Return ``text`` as a worksheet accepts it: control characters replaced, length capped.
 
-    XML cannot carry most control characters, so openpyxl rejects them; each one becomes
-    U+FFFD. Text over Excel's 32,767-character limit is cut, ending with an ellipsis.
+    XML cannot carry most control characters, so each one becomes U+FFFD. Text over Excel's
+    32,767-character limit is cut, ending with an ellipsis.
     """
-    text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT_CHARACTER, text)
+    if ILLEGAL_CHARACTERS.search(text):
+        text = ILLEGAL_CHARACTERS.sub(REPLACEMENT_CHARACTER, text)
     if len(text) > MAX_CELL_TEXT:
         text = text[: MAX_CELL_TEXT - 1] + "\N{HORIZONTAL ELLIPSIS}"
     return text
 
 
-def sheet_text(sheet: Worksheet, text: str, *, text_format: bool = False) -> Cell | str | None:
-    """Return what to append to a write-only sheet so that it shows ``text`` exactly.
+def is_rich_string_markup(text: str) -> bool:
+    """Return whether XlsxWriter would take ``text`` for its own rich text markup.
 
-    That is the plain string where openpyxl stores it as text anyway, which is several times
-    faster than a cell object, and a ``text_cell`` where the text is formula-like or the
-    Text number format is wanted.
+    XlsxWriter 3 copies a string that starts with ``<r>`` and ends with ``</r>`` into the
+    sheet's XML without escaping it, as if it were rich text it had built.
     """
-    if text_format or is_formula_like(text):
-        return text_cell(sheet, text, text_format=text_format)
-    return cell_safe_text(text) or None
+    return text.startswith(RICH_STRING_START) and text.endswith(RICH_STRING_END)
 
 
-def text_cell(
-    sheet: Worksheet,
-    text: str,
-    *,
-    font: Font | None = None,
-    fill: PatternFill | None = None,
-    alignment: Alignment | None = None,
-    text_format: bool = False,
-) -> Cell | None:
-    """Return a string cell that shows ``text`` exactly, never as a number or formula.
-
-    ``text_format`` also sets the Text number format, so that a value an admin retypes in
-    Excel (such as a plate ``00123``) stays text. Empty unstyled text gives no cell at all.
-    """
-    if not text and fill is None and font is None and not text_format:
-        return None
-    cell = WriteOnlyCell(sheet, value=cell_safe_text(text) or None)
-    if text:
-        # openpyxl infers a formula for a string starting with "="; the type is forced back.
-        cell.data_type = "s"
-    if text_format:
-        cell.number_format = TEXT_FORMAT
-    if is_formula_like(text):
-        cell.quotePrefix = True
-    if font is not None:
-        cell.font = font
-    if fill is not None:
-        cell.fill = fill
-    if alignment is not None:
-        cell.alignment = alignment
-    return cell
+def rich_string_fragments(text: str) -> tuple[str, str, str]:
+    """Split ``text`` into three non-empty fragments: XlsxWriter's rich strings need three."""
+    return text[:1], text[1:2], text[2:]
 
 
 def csv_field(value: object) -> str:

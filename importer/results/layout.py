@@ -6,8 +6,6 @@ code reads the same layout back, so the columns are defined here once.
 
 from __future__ import annotations
 
-from openpyxl.styles import PatternFill
-
 from importer.records import FINISHED_STATUSES, RowResult, Status
 
 #: A value in the results table: text, a whole number, a duration, or nothing.
@@ -67,7 +65,3 @@ def status_colour(result: RowResult) -> str:
     if result.status in FINISHED_STATUSES and result.warnings:
         return WARNING_COLOUR
     return STATUS_COLOURS[result.status]
-
-
-def status_fill(colour: str) -> PatternFill:
-    return PatternFill(fill_type="solid", start_color=colour, end_color=colour)

@@ -1,41 +1,54 @@
-"""Write the results workbook in openpyxl's write-only (streaming) mode.
+"""Write the results workbook with XlsxWriter in constant-memory (streaming) mode.
 
-Rows go to disk as they come, so memory stays flat for any number of rows. Write-only mode
-needs the column widths before the first row, so the first rows (``width_sample``) are held
-back, the widths are fitted to them and capped, and then everything is written.
+XlsxWriter writes each row to a temporary file as soon as the next row starts, so memory
+stays flat for any number of rows. It writes cells as text, numbers or blanks exactly as
+called, so a value that looks like a formula, a number or a URL stays the text it was.
+Column settings are written when the workbook is closed: the widths are fitted to the first
+rows (``width_sample``) and capped.
 
 The input's columns have the Text number format, so that what an admin types into them
-(a plate ``00123``) stays text. The column format covers empty cells. Cells with a value get
-the format only in the rows an admin is expected to fix, those not yet in OPS-COM, because
-writing a styled cell takes about a third longer than a plain one.
+(a plate ``00123``) stays text. Excel applies a column's format to its empty cells, and
+XlsxWriter gives it to every cell written without a format of its own. The empty input cells
+of the rows an admin is expected to fix (those not yet in OPS-COM) are also written as blank
+Text cells, for spreadsheet programs that ignore column formats.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
+from xlsxwriter.exceptions import XlsxWriterException
 
+from importer.errors import UsageError
 from importer.records import FINISHED_STATUSES, RowResult, RunSummary
-from importer.results.cells import TEXT_FORMAT, sheet_text, text_cell, text_width
+from importer.results.cells import (
+    TEXT_FORMAT,
+    cell_safe_text,
+    is_formula_like,
+    is_plain_text,
+    is_rich_string_markup,
+    rich_string_fragments,
+    text_width,
+)
 from importer.results.files import AtomicFile
 from importer.results.layout import (
     MESSAGE_COLUMNS,
     RESULTS_SHEET,
+    STATUS_COLOURS,
     SUMMARY_SHEET,
+    WARNING_COLOUR,
     Value,
     header_row,
     row_values,
     status_colour,
-    status_fill,
 )
 from importer.results.summary import SUMMARY_HEADERS, summary_rows
 
-#: Rows held back to fit the column widths before streaming starts.
+#: Rows whose values the column widths are fitted to.
 WIDTH_SAMPLE_ROWS = 1_000
 #: Column widths, in characters: the narrowest and the widest a fitted column gets.
 MIN_WIDTH = 6
@@ -43,10 +56,57 @@ MAX_WIDTH = 60
 #: The Summary's value column is wider, because it contains commands and the mapping.
 MAX_SUMMARY_WIDTH = 100
 
-BOLD = Font(bold=True)
-#: A row held back: its values, its Status fill, and whether an admin may fix it.
-PendingRow = tuple[list[Value], str, bool]
-WRAPPED = Alignment(wrap_text=True, vertical="top")
+#: XlsxWriter's options: stream rows to disk, and never turn a string into a formula, a
+#: number or a hyperlink. Only its generic ``write`` converts strings, and this module calls
+#: ``write_string``, so the last three are a safeguard.
+WORKBOOK_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
+
+#: What a column of the Results sheet holds, which decides how its cells are written.
+NUMBER, INPUT, STATUS, MESSAGE, OTHER = range(5)
+
+# XlsxWriter ships no type information, so its objects are typed Any.
+Format = Any
+
+
+class Formats:
+    """The cell formats of one workbook, each created once: XlsxWriter stores one per call."""
+
+    def __init__(self, workbook: Any) -> None:
+        self._workbook = workbook
+        self.text = workbook.add_format({"num_format": TEXT_FORMAT})
+        self.fills = {
+            colour: workbook.add_format({"bg_color": f"#{colour}", "pattern": 1})
+            for colour in {*STATUS_COLOURS.values(), WARNING_COLOUR}
+        }
+        self._text_cells: dict[tuple[bool, bool, bool, bool], Format | None] = {}
+
+    def for_text(self, *, bold: bool, quoted: bool, wrapped: bool, text: bool) -> Format | None:
+        """Return the format of a text cell, or ``None`` for a plain one.
+
+        ``quoted`` sets the quote prefix, which makes Excel keep a formula-like value as
+        text when it is edited. ``wrapped`` shows each line of the cell, and ``text`` sets
+        the Text number format.
+        """
+        key = (bold, quoted, wrapped, text)
+        if key in self._text_cells:
+            return self._text_cells[key]
+        properties: dict[str, object] = {}
+        if bold:
+            properties["bold"] = True
+        if quoted:
+            properties["quote_prefix"] = True
+        if wrapped:
+            properties |= {"text_wrap": True, "valign": "top"}
+        if text:
+            properties["num_format"] = TEXT_FORMAT
+        cell_format = self._workbook.add_format(properties) if properties else None
+        self._text_cells[key] = cell_format
+        return cell_format
 
 
 class WorkbookWriter:
@@ -59,50 +119,46 @@ class WorkbookWriter:
         self.headers = list(headers)
         self.rows = 0
         self._file = AtomicFile(path)
-        self._workbook = Workbook(write_only=True)
-        # Typed as Worksheet: a write-only sheet has its column_dimensions and auto_filter,
-        # which the openpyxl stubs leave out.
-        self._sheet: Worksheet = self._workbook.create_sheet(RESULTS_SHEET)
+        # XlsxWriter's own temporary files go here, so that ``discard`` can remove them. A
+        # process killed outright leaves this folder in the system's temporary folder.
+        self._scratch = tempfile.TemporaryDirectory(prefix="opscom-results-")
+        options = {**WORKBOOK_OPTIONS, "tmpdir": self._scratch.name}
+        self._workbook = xlsxwriter.Workbook(str(self._file.temporary), options)
+        self._formats = Formats(self._workbook)
+        self._sheet = self._workbook.add_worksheet(RESULTS_SHEET)
         self._width_sample = max(1, width_sample)
-        self._pending: list[PendingRow] | None = []
-        self._fills: dict[str, PatternFill] = {}
-        first_result = len(self.headers) + 2
-        self._status_column = first_result
-        self._message_columns = {first_result + offset for offset in MESSAGE_COLUMNS}
-        # The input's own columns: identifiers such as plates and VINs stay text.
-        self._text_columns = set(range(2, first_result))
+        titles = header_row(self.headers)
+        self._widths = [text_width(title) for title in titles]
+        self._kinds = _column_kinds(len(self.headers), len(titles))
+        if self.headers:
+            # Set before any row is written: XlsxWriter formats each cell as it writes it.
+            self._sheet.set_column(1, len(self.headers), None, self._formats.text)
+        self._sheet.freeze_panes(1, 1)
+        for column, title in enumerate(titles):
+            self._write_text(self._sheet, 0, column, title, kind=OTHER, bold=True)
 
     def write(self, result: RowResult) -> None:
-        row = (row_values(result), status_colour(result), result.status not in FINISHED_STATUSES)
+        values = row_values(result)
         self.rows += 1
-        if self._pending is None:
-            self._append(*row)
-            return
-        self._pending.append(row)
-        if len(self._pending) >= self._width_sample:
-            self._start_streaming()
+        if self.rows <= self._width_sample:
+            _widen(self._widths, values)
+        editable = result.status not in FINISHED_STATUSES
+        self._append(values, self._formats.fills[status_colour(result)], editable)
 
     def finish(self, summary: RunSummary) -> Path:
         """Add the Summary sheet, save under a temporary name and rename into place."""
-        self._start_streaming()
-        last_column = get_column_letter(len(header_row(self.headers)))
-        self._sheet.auto_filter.ref = f"A1:{last_column}{self.rows + 1}"
-        _write_summary(self._workbook.create_sheet(SUMMARY_SHEET), summary)
-        self._workbook.save(self._file.temporary)
+        self._save(summary)
         return self._file.commit()
 
     def written_rows(self) -> Iterator[list[Value]]:
         """Yield the rows written so far as plain values, then discard the workbook.
 
-        Used when the results turn out too long for one sheet and move to CSV: rows still
-        held back come from memory, the others are read back from a temporary save.
+        Used when the results turn out too long for one sheet and move to CSV: the workbook
+        is saved under its temporary name and read back.
         """
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            yield from (values for values, _, _ in pending)
-            self.discard()
-            return
-        self._workbook.save(self._file.temporary)
+        from openpyxl import load_workbook  # noqa: PLC0415 - only the move to CSV reads back
+
+        self._save(None)
         width = len(header_row(self.headers))
         try:
             # Opened as a file object: openpyxl rejects a path whose suffix is not .xlsx.
@@ -116,76 +172,116 @@ class WorkbookWriter:
             self.discard()
 
     def discard(self) -> None:
-        """Give up the workbook: nothing is written to ``path``."""
+        """Give up the workbook: nothing is written to ``path``, no temporary file is left."""
+        if not self._workbook.fileclosed:
+            # XlsxWriter has no public call that abandons a workbook. Closing each sheet's
+            # row file (which ``Workbook.close`` does after saving) releases it unsaved.
+            for sheet in self._workbook.worksheets():
+                sheet._opt_close()
+            self._workbook.fileclosed = True
+        self._scratch.cleanup()
         self._file.discard()
 
-    def _start_streaming(self) -> None:
-        if self._pending is None:
+    def _save(self, summary: RunSummary | None) -> None:
+        """Set the widths and the autofilter, add the Summary if given, and close the file."""
+        for column, width in enumerate(_capped(self._widths, MAX_WIDTH)):
+            text = 1 <= column <= len(self.headers)
+            self._sheet.set_column(column, column, width, self._formats.text if text else None)
+        self._sheet.autofilter(0, 0, self.rows, len(self._kinds) - 1)
+        if summary is not None:
+            self._write_summary(summary)
+        try:
+            self._workbook.close()
+        except XlsxWriterException as exc:
+            raise UsageError(
+                f"{self.path}: cannot write the results workbook ({exc}); "
+                "pass --results-format csv to write the results as CSV."
+            ) from exc
+        finally:
+            self._scratch.cleanup()
+
+    def _append(self, values: list[Value], fill: Format, editable: bool) -> None:
+        row = self.rows
+        sheet = self._sheet
+        for column, (kind, value) in enumerate(zip(self._kinds, values, strict=True)):
+            if value is None or value == "":
+                if editable and kind == INPUT:
+                    sheet.write_blank(row, column, None, self._formats.text)
+            elif not isinstance(value, str):
+                sheet.write_number(row, column, value)
+            elif kind == STATUS:
+                sheet.write_string(row, column, value, fill)
+            elif kind != MESSAGE and is_plain_text(value):
+                sheet.write_string(row, column, value)  # most cells: no format to choose
+            else:
+                self._write_text(sheet, row, column, value, kind=kind)
+
+    def _write_text(
+        self, sheet: Any, row: int, column: int, value: str, *, kind: int, bold: bool = False
+    ) -> None:
+        """Write ``value`` as a text cell that shows it exactly, never as a formula."""
+        text = cell_safe_text(value)
+        quoted = is_formula_like(text)
+        wrapped = kind == MESSAGE and "\n" in text
+        cell_format = None
+        if bold or quoted or wrapped:
+            cell_format = self._formats.for_text(
+                bold=bold, quoted=quoted, wrapped=wrapped, text=kind == INPUT
+            )
+        if not text:
+            if cell_format is not None:
+                sheet.write_blank(row, column, None, cell_format)
             return
-        pending, self._pending = self._pending, None
-        titles = header_row(self.headers)
-        for index, width in enumerate(_fitted_widths(titles, pending), start=1):
-            dimension = self._sheet.column_dimensions[get_column_letter(index)]
-            dimension.width = width
-            if index in self._text_columns:
-                dimension.number_format = TEXT_FORMAT
-        self._sheet.freeze_panes = "B2"
-        self._sheet.append([text_cell(self._sheet, title, font=BOLD) for title in titles])
-        for row in pending:
-            self._append(*row)
+        if is_rich_string_markup(text):
+            # XlsxWriter copies such a string into the XML unescaped, as rich text markup;
+            # written as plain rich text fragments, the value stays exactly as read.
+            fragments = rich_string_fragments(text)
+            sheet.write_rich_string(row, column, *fragments, *_given(cell_format))
+            return
+        sheet.write_string(row, column, text, cell_format)
 
-    def _append(self, values: list[Value], colour: str, editable: bool) -> None:
-        cells = [
-            self._cell(column, value, colour, editable)
-            for column, value in enumerate(values, start=1)
-        ]
-        self._sheet.append(cells)
-
-    def _cell(self, column: int, value: Value, colour: str, editable: bool) -> object:
-        if column == self._status_column:
-            return text_cell(self._sheet, str(value), fill=self._fill(colour))
-        text_format = editable and column in self._text_columns
-        if value is None or value == "":
-            return text_cell(self._sheet, "", text_format=True) if text_format else None
-        if not isinstance(value, str):
-            return value
-        if column in self._message_columns and "\n" in value:
-            return text_cell(self._sheet, value, alignment=WRAPPED)
-        return sheet_text(self._sheet, value, text_format=text_format)
-
-    def _fill(self, colour: str) -> PatternFill:
-        fill = self._fills.get(colour)
-        if fill is None:
-            fill = self._fills[colour] = status_fill(colour)
-        return fill
+    def _write_summary(self, summary: RunSummary) -> None:
+        sheet = self._workbook.add_worksheet(SUMMARY_SHEET)
+        rows = summary_rows(summary)
+        label_width = max(text_width(label) for label, _ in rows)
+        value_width = max(text_width(str(value)) for _, value in rows)
+        sheet.set_column(0, 0, min(MAX_WIDTH, label_width + 2))
+        sheet.set_column(1, 1, min(MAX_SUMMARY_WIDTH, max(MIN_WIDTH, value_width + 2)))
+        sheet.freeze_panes(1, 0)
+        for column, title in enumerate(SUMMARY_HEADERS):
+            self._write_text(sheet, 0, column, title, kind=OTHER, bold=True)
+        for row, (label, value) in enumerate(rows, start=1):
+            self._write_text(sheet, row, 0, label, kind=OTHER)
+            if isinstance(value, str):
+                self._write_text(sheet, row, 1, value, kind=MESSAGE)
+            else:
+                sheet.write_number(row, 1, value)
 
 
-def _fitted_widths(titles: list[str], rows: list[PendingRow]) -> list[float]:
-    widths = [text_width(title) for title in titles]
-    for values, _, _ in rows:
-        for index, value in enumerate(values):
-            if value is not None:
-                widths[index] = max(widths[index], text_width(str(value)))
-    return [min(MAX_WIDTH, max(MIN_WIDTH, width + 2)) for width in widths]
+def _column_kinds(input_columns: int, width: int) -> list[int]:
+    """Return the kind of each column: Row, the input's columns, then the result columns."""
+    kinds = [NUMBER, *([INPUT] * input_columns), *([OTHER] * (width - input_columns - 1))]
+    kinds[input_columns + 1] = STATUS
+    for offset in MESSAGE_COLUMNS:
+        kinds[input_columns + 1 + offset] = MESSAGE
+    return kinds
+
+
+def _widen(widths: list[int], values: list[Value]) -> None:
+    for index, value in enumerate(values):
+        if value is not None:
+            widths[index] = max(widths[index], text_width(str(value)))
+
+
+def _capped(widths: list[int], maximum: int) -> list[int]:
+    return [min(maximum, max(MIN_WIDTH, width + 2)) for width in widths]
+
+
+def _given(cell_format: Format | None) -> tuple[Format, ...]:
+    return () if cell_format is None else (cell_format,)
 
 
 def _plain(value: object) -> Value:
     if value is None or isinstance(value, str | int | float):
         return value
     return str(value)
-
-
-def _write_summary(sheet: Worksheet, summary: RunSummary) -> None:
-    rows = summary_rows(summary)
-    label_width = max(text_width(label) for label, _ in rows)
-    value_width = max(text_width(str(value)) for _, value in rows)
-    sheet.column_dimensions["A"].width = min(MAX_WIDTH, label_width + 2)
-    sheet.column_dimensions["B"].width = min(MAX_SUMMARY_WIDTH, max(MIN_WIDTH, value_width + 2))
-    sheet.freeze_panes = "A2"
-    sheet.append([text_cell(sheet, title, font=BOLD) for title in SUMMARY_HEADERS])
-    for label, value in rows:
-        if isinstance(value, str):
-            cell: object = text_cell(sheet, value, alignment=WRAPPED if "\n" in value else None)
-        else:
-            cell = value
-        sheet.append([text_cell(sheet, label), cell])
