@@ -8,6 +8,7 @@ carry any character in position 9, so a mismatch is a reason to look, not proof 
 
 from __future__ import annotations
 
+import operator
 import string
 
 VIN_LENGTH = 17
@@ -30,17 +31,19 @@ TRANSLITERATION: dict[str, int] = {
     **dict.fromkeys("RZ", 9),
 }
 
+#: The characters a VIN may contain.
+ALPHABET = frozenset(TRANSLITERATION)
+
 #: The weight of each of the 17 positions; position 9, the check digit itself, weighs 0.
 WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
 def invalid_characters(vin: str) -> list[str]:
     """Return the characters of ``vin`` that no VIN may contain, in order, each once."""
-    found: list[str] = []
-    for character in vin.upper():
-        if character not in TRANSLITERATION and character not in found:
-            found.append(character)
-    return found
+    text = vin.upper()
+    if ALPHABET.issuperset(text):
+        return []
+    return [character for character in dict.fromkeys(text) if character not in ALPHABET]
 
 
 def check_digit(vin: str) -> str:
@@ -55,7 +58,7 @@ def check_digit(vin: str) -> str:
     bad = invalid_characters(text)
     if bad:
         raise ValueError(f"a VIN cannot contain {', '.join(repr(c) for c in bad)}")
-    total = sum(TRANSLITERATION[c] * weight for c, weight in zip(text, WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(TRANSLITERATION.__getitem__, text), WEIGHTS))
     remainder = total % 11
     return "X" if remainder == 10 else str(remainder)
 

@@ -198,7 +198,8 @@ def test_repeated_header(tmp_path: Path) -> None:
 
 
 def test_automatic_binding() -> None:
-    mapper = Mapper(automatic_profile({"plateType": "Passenger"}), HEADERS)
+    headers = [header for header in HEADERS if header != "Plate Type"]
+    mapper = Mapper(automatic_profile({"plateType": "Passenger"}), headers)
     assert mapper.field_columns == {
         "plate": "Licence Plate",
         "plateType": "(constant)",
@@ -263,3 +264,20 @@ def test_automatic_incomplete() -> None:
         "ignore_columns:\n"
         "  - Model\n"
     )
+
+
+def test_repeated_cell_warns_each_row(tmp_path: Path) -> None:
+    profile = _profile(tmp_path, "fields:\n  colour: {column: Colour, map: {BLK: Black}}\n")
+    mapper = Mapper(profile, HEADERS)
+    rows = [mapper.map_row(_row("", "", "", "", "BLK", "", number=n)) for n in (2, 3)]
+    assert [row.payload for row in rows] == [{"colour": "Black"}, {"colour": "Black"}]
+    assert [[issue.message for issue in row.warnings] for row in rows] == [
+        ["Row 2: column 'Colour' value 'BLK' sent as 'Black' (map in the profile)."],
+        ["Row 3: column 'Colour' value 'BLK' sent as 'Black' (map in the profile)."],
+    ]
+
+
+def test_whitespace_cell_left_out(tmp_path: Path) -> None:
+    mapped = _map(tmp_path, "fields:\n  plate: Licence Plate\n", "", " \t\u00a0")
+    assert mapped.payload == {}
+    assert mapped.warnings == ()

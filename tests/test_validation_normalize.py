@@ -267,3 +267,36 @@ def test_payload_keeps_field_order() -> None:
         "make",
         "year",
     ]
+
+
+def test_repeated_value_messages_name_each_row() -> None:
+    checker = validator()
+    first = checker.validate(mapped(14, prov=" Ontario", plate="A1"))
+    second = checker.validate(mapped(15, prov=" Ontario", plate="B2"))
+    assert messages(first.warnings) == [
+        "Row 14, column 'State': ' Ontario' is sent as 'Ontario' (spaces at the ends removed).",
+        "Row 14, column 'State': 'Ontario' is sent as 'ON'.",
+    ]
+    assert messages(second.warnings) == [
+        "Row 15, column 'State': ' Ontario' is sent as 'Ontario' (spaces at the ends removed).",
+        "Row 15, column 'State': 'Ontario' is sent as 'ON'.",
+    ]
+
+
+def test_repeated_invalid_year_each_row() -> None:
+    checker = validator()
+    verdicts = [
+        checker.validate(mapped(number, year="19", plate=f"P{number}")) for number in (3, 4)
+    ]
+    assert [codes(item.errors) for item in verdicts] == [["two-digit-year"], ["two-digit-year"]]
+    assert [item.errors[0].row for item in verdicts] == [3, 4]
+
+
+def test_memo_limit_keeps_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("importer.validation.normalize.MEMO_LIMIT", 1)
+    checker = validator()
+    payloads = [
+        checker.validate(mapped(number, make=make, plate=f"P{number}")).payload["make"]
+        for number, make in ((2, " Ford"), (3, "Kia "), (4, "Kia "))
+    ]
+    assert payloads == ["Ford", "Kia", "Kia"]

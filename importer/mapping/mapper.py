@@ -29,6 +29,10 @@ from importer.records import Payload, RowIssue, SourceRow
 
 logger = logging.getLogger(__name__)
 
+#: Distinct cell texts whose conversion is remembered per field: values such as makes and
+#: colours repeat on many rows, and a field with more distinct values stops adding.
+CONVERSIONS_REMEMBERED = 10_000
+
 
 @dataclass(frozen=True, slots=True)
 class MappedRow:
@@ -75,6 +79,12 @@ class Mapper:
             logger.info("%s: %s", self.file, self.description)
         else:
             self.bindings = self._bind(profile.rules, self._profile_columns())
+        self._columns = {binding.rule.api_field: binding.column for binding in self.bindings}
+        # Each binding, whether it sends the cell unchanged (no transform, default or value
+        # table), and the conversions remembered for it.
+        self._plan: list[tuple[Binding, bool, dict[str, Converted]]] = [
+            (binding, _sent_as_read(binding.rule), {}) for binding in self.bindings
+        ]
 
     def _match(self) -> Matching:
         constants = {r.api_field: r.value for r in self.profile.rules if r.value is not None}
@@ -168,27 +178,33 @@ class Mapper:
         return f"automatic matching: {', '.join(parts)}"
 
     def map_row(self, row: SourceRow) -> MappedRow:
-        """Build the payload of one row; fields left empty are not in the payload."""
+        """Build the payload of one row; fields left empty are not in the payload.
+
+        Every row shares one ``columns`` dict, since the bindings are the same for all.
+        """
         payload: Payload = {}
-        columns: dict[str, str] = {}
         errors: list[RowIssue] = []
         warnings: list[RowIssue] = []
-        for binding in self.bindings:
+        cells = row.cells
+        for binding, as_read, conversions in self._plan:
             api_field = binding.rule.api_field
-            columns[api_field] = binding.column
-            if binding.index is None:
+            index = binding.index
+            if index is None:
                 payload[api_field] = binding.rule.value or ""
                 continue
-            cell = row.cells[binding.index] if binding.index < len(row.cells) else ""
-            rule = binding.rule
-            converted = convert(cell, rule.transforms, rule.default, rule.table)
+            cell = cells[index] if index < len(cells) else ""
+            if as_read:
+                if cell and not cell.isspace():
+                    payload[api_field] = cell
+                continue
+            converted = _converted(binding.rule, cell, conversions)
             if converted.text.strip():
                 payload[api_field] = converted.text
             if converted.steps:
                 warnings.append(self._change_warning(row.number, binding, cell, converted))
             if converted.not_in_map:
                 errors.append(self._unmapped_error(row.number, binding, converted.text))
-        return MappedRow(row, payload, columns, tuple(errors), tuple(warnings))
+        return MappedRow(row, payload, self._columns, tuple(errors), tuple(warnings))
 
     def map_rows(self, rows: Iterable[SourceRow]) -> list[MappedRow]:
         """Map every row of the table."""
@@ -223,3 +239,17 @@ class Mapper:
             f"field '{binding.rule.api_field}'{where}; add it to the map or correct the cell."
         )
         return RowIssue("unmapped-value", number, binding.column, value, message)
+
+
+def _sent_as_read(rule: FieldRule) -> bool:
+    return not (rule.transforms or rule.default is not None or rule.table is not None)
+
+
+def _converted(rule: FieldRule, cell: str, conversions: dict[str, Converted]) -> Converted:
+    """Convert ``cell`` by ``rule``, remembering the outcome per cell text in ``conversions``."""
+    converted = conversions.get(cell)
+    if converted is None:
+        converted = convert(cell, rule.transforms, rule.default, rule.table)
+        if len(conversions) < CONVERSIONS_REMEMBERED:
+            conversions[cell] = converted
+    return converted

@@ -24,6 +24,8 @@ TEXT_FORMAT = "@"
 QUOTE = "'"
 REPLACEMENT_CHARACTER = "\N{REPLACEMENT CHARACTER}"
 _ESCAPED_CSV_TEXT = re.compile(r"'+[=+\-@\t\r]")
+#: A formula-like text, or one whose leading quotes come before a formula character.
+_QUOTED_IN_CSV = re.compile(r"'*[=+\-@\t\r]")
 #: The control characters that XML 1.0 cannot carry: all but tab, line feed and carriage return.
 ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: XlsxWriter's markup of a rich text string: such a value is written with rich string calls.
@@ -82,8 +84,8 @@ def csv_field(value: object) -> str:
     """
     if value is None:
         return ""
-    text = str(value)
-    if is_formula_like(text) or _ESCAPED_CSV_TEXT.match(text):
+    text = value if isinstance(value, str) else str(value)
+    if _QUOTED_IN_CSV.match(text):
         return QUOTE + text
     return text
 

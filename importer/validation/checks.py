@@ -121,7 +121,6 @@ def check_plate(verdict: Verdict, places: Places) -> None:
     plate = verdict.payload.get("plate")
     if plate is None:
         return
-    place = places["plate"]
     written = clean_spaces(verdict.row.payload["plate"])
     damage = excel_damage(written)
     if damage is not None:
@@ -129,7 +128,9 @@ def check_plate(verdict: Verdict, places: Places) -> None:
             f"'{shown(written)}' looks changed by Excel, which {damage}; check the plate "
             "against the vehicle, and format the column as Text before saving the file."
         )
-        verdict.warnings.append(place.issue("plate-excel-damaged", written, text))
+        verdict.warnings.append(places["plate"].issue("plate-excel-damaged", written, text))
+        return
+    if plate.isalnum():
         return
     odd = [c for c in dict.fromkeys(plate) if not (c.isalnum() or c == " " or DASHES.fullmatch(c))]
     if odd:
@@ -138,11 +139,13 @@ def check_plate(verdict: Verdict, places: Places) -> None:
             f"'{shown(plate)}' contains {listed}, but a plate has only letters and digits. "
             "Correct the plate in the file."
         )
-        verdict.errors.append(place.issue("plate-not-alphanumeric", plate, text))
+        verdict.errors.append(places["plate"].issue("plate-not-alphanumeric", plate, text))
 
 
 def excel_damage(plate: str) -> str | None:
     """Describe how Excel changed ``plate``, or return ``None`` when it looks untouched."""
+    if "." not in plate and "+" not in plate and "-" not in plate:
+        return None  # each kind of damage needs one of these characters
     if EXCEL_SCIENTIFIC.fullmatch(plate):
         return "shows long numbers in scientific notation and drops their last digits"
     if EXCEL_TRAILING_ZERO.search(plate):
@@ -155,12 +158,20 @@ def check_vin(verdict: Verdict, places: Places) -> None:
     vin = verdict.payload.get("vin")
     if vin is None or len(vin) > MAX_VIN_LENGTH:
         return
-    place = places["vin"]
+    problem = vin_problem(vin)
+    if problem is not None:
+        code, text = problem
+        verdict.warnings.append(places["vin"].issue(code, vin, text))
+
+
+def vin_problem(vin: str) -> tuple[str, str] | None:
+    """Return the warning code and text for a VIN that looks wrong, or ``None``."""
     fix = "check it against the vehicle's registration."
     if len(vin) != vins.VIN_LENGTH:
-        text = f"'{shown(vin)}' has {len(vin)} characters, not {vins.VIN_LENGTH}; {fix}"
-        verdict.warnings.append(place.issue("vin-unusual-length", vin, text))
-        return
+        return (
+            "vin-unusual-length",
+            f"'{shown(vin)}' has {len(vin)} characters, not {vins.VIN_LENGTH}; {fix}",
+        )
     bad = vins.invalid_characters(vin)
     if bad:
         listed = ", ".join(f"'{shown(c)}'" for c in bad)
@@ -168,8 +179,7 @@ def check_vin(verdict: Verdict, places: Places) -> None:
             f"'{shown(vin)}' contains {listed}, but a VIN has only digits and letters other "
             f"than I, O and Q; {fix}"
         )
-        verdict.warnings.append(place.issue("vin-invalid-characters", vin, text))
-        return
+        return "vin-invalid-characters", text
     expected = vins.check_digit(vin)
     if vin[vins.CHECK_DIGIT_POSITION - 1] != expected:
         text = (
@@ -177,7 +187,8 @@ def check_vin(verdict: Verdict, places: Places) -> None:
             f"digit is '{expected}'; {fix} VINs made for outside North America may have no "
             "check digit."
         )
-        verdict.warnings.append(place.issue("vin-check-digit", vin, text))
+        return "vin-check-digit", text
+    return None
 
 
 #: The checks in the order they run, which is the order of their findings on the row.

@@ -12,11 +12,12 @@ the value is the same work as normalising it.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from importer.mapping import MappedRow
 from importer.records import Payload
 from importer.regions import closest_region, find_region
-from importer.validation.verdict import Place, Places, Verdict, shown
+from importer.validation.verdict import Places, Verdict, shown
 
 #: Characters that show as nothing but would be sent: zero-width spaces and joiners, the
 #: word joiner, the byte-order mark and the soft hyphen.
@@ -50,12 +51,51 @@ def cleaning_steps(text: str) -> str:
     return ", ".join(steps)
 
 
+#: A finding about one value, before it is placed in a row: whether it is an error, its
+#: code, the value it is about, and the message text that follows the place.
+Finding = tuple[bool, str, str, str]
+
+#: Fields whose values repeat across rows (provinces, plate types, makes, years), so their
+#: normalised form is remembered. Plates and VINs differ on nearly every row.
+REMEMBERED_FIELDS = frozenset(
+    {
+        "plateType",
+        "plateTypeID",
+        "prov",
+        "provID",
+        "make",
+        "makeID",
+        "type",
+        "typeID",
+        "colour",
+        "colourID",
+        "year",
+    }
+)
+#: Distinct values remembered per field; a field with more stops adding to its memo.
+MEMO_LIMIT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """One value as it is sent (empty: left out), with the findings about it."""
+
+    text: str
+    findings: tuple[Finding, ...] = ()
+
+
 class Normalizer:
-    """Normalise row payloads for one profile's plate style and a given latest model year."""
+    """Normalise row payloads for one profile's plate style and a given latest model year.
+
+    A value's outcome depends only on its field and its text. So for the fields in
+    ``REMEMBERED_FIELDS`` it is computed once per distinct value, and only the messages,
+    which name the row, are built for each row.
+    """
 
     def __init__(self, plate_style: str, latest_year: int) -> None:
         self.plate_style = plate_style
         self.latest_year = latest_year
+        self._memos: dict[str, dict[str, Normalized]] = {name: {} for name in REMEMBERED_FIELDS}
 
     def normalize(self, row: MappedRow, places: Places, verdict: Verdict) -> Payload:
         """Return the normalised payload, adding each change and failure to ``verdict``.
@@ -64,47 +104,60 @@ class Normalizer:
         """
         payload: Payload = {}
         for api_field, raw in row.payload.items():
-            place = places[api_field]
-            text = clean_spaces(raw)
-            if not text:
-                continue
-            if text != raw:
-                verdict.warnings.append(
-                    place.issue(
-                        "whitespace-trimmed",
-                        raw,
-                        f"'{shown(raw)}' is sent as '{shown(text)}' ({cleaning_steps(raw)}).",
-                    )
-                )
-            text = self._normalize_field(place, text, verdict)
-            if text:
-                payload[api_field] = text
+            normalized = self.normalize_value(api_field, raw)
+            for is_error, code, value, text in normalized.findings:
+                issue = places[api_field].issue(code, value, text)
+                (verdict.errors if is_error else verdict.warnings).append(issue)
+            if normalized.text:
+                payload[api_field] = normalized.text
         return payload
 
-    def _normalize_field(self, place: Place, text: str, verdict: Verdict) -> str:
-        if place.api_field == "plate":
-            return self._plate(place, text, verdict)
-        if place.api_field == "prov":
-            return _province(place, text, verdict)
-        if place.api_field == "year":
-            return self._year(place, text, verdict)
-        if place.api_field == "vin":
-            return _changed(
-                place, text, text.upper(), "vin-normalized", verdict, change="upper case"
-            )
+    def normalize_value(self, api_field: str, raw: str) -> Normalized:
+        """Return the value of ``api_field`` to send for the cell text ``raw``, and findings."""
+        memo = self._memos.get(api_field)
+        if memo is None:
+            return self._normalize(api_field, raw)
+        normalized = memo.get(raw)
+        if normalized is None:
+            normalized = self._normalize(api_field, raw)
+            if len(memo) < MEMO_LIMIT:
+                memo[raw] = normalized
+        return normalized
+
+    def _normalize(self, api_field: str, raw: str) -> Normalized:
+        text = clean_spaces(raw)
+        if not text:
+            return Normalized("")
+        findings: list[Finding] = []
+        if text != raw:
+            steps = cleaning_steps(raw)
+            sentence = f"'{shown(raw)}' is sent as '{shown(text)}' ({steps})."
+            findings.append((False, "whitespace-trimmed", raw, sentence))
+        text = self._normalize_field(api_field, text, findings)
+        return Normalized(text, tuple(findings))
+
+    def _normalize_field(self, api_field: str, text: str, findings: list[Finding]) -> str:
+        if api_field == "plate":
+            return self._plate(text, findings)
+        if api_field == "prov":
+            return _province(text, findings)
+        if api_field == "year":
+            return self._year(text, findings)
+        if api_field == "vin":
+            return _changed(text, text.upper(), "vin-normalized", findings, change="upper case")
         return text
 
-    def _plate(self, place: Place, text: str, verdict: Verdict) -> str:
+    def _plate(self, text: str, findings: list[Finding]) -> str:
         plate = text.upper()
         change = "upper case"
         if self.plate_style == "compact":
             plate = DASHES.sub("", plate.replace(" ", ""))
             change = "upper case, without spaces or dashes"
-        if not any(c.isalnum() for c in plate):
+        if not plate.isalnum() and not any(c.isalnum() for c in plate):
             return ""  # nothing to send: the checks report the missing plate
-        return _changed(place, text, plate, "plate-normalized", verdict, change=change)
+        return _changed(text, plate, "plate-normalized", findings, change=change)
 
-    def _year(self, place: Place, text: str, verdict: Verdict) -> str:
+    def _year(self, text: str, findings: list[Finding]) -> str:
         digits = text
         whole = _YEAR_WITH_ZERO_DECIMALS.fullmatch(text)
         if whole is not None:
@@ -112,9 +165,9 @@ class Normalizer:
         problem = self._year_problem(digits)
         if problem is not None:
             code, explanation = problem
-            verdict.errors.append(place.issue(code, text, f"'{shown(text)}' {explanation}"))
+            findings.append((True, code, text, f"'{shown(text)}' {explanation}"))
             return text
-        return _changed(place, text, digits, "year-normalized", verdict)
+        return _changed(text, digits, "year-normalized", findings)
 
     def _year_problem(self, digits: str) -> tuple[str, str] | None:
         """Return the error code and explanation for a year that cannot be sent, if any."""
@@ -139,12 +192,12 @@ class Normalizer:
         return None
 
 
-def _province(place: Place, text: str, verdict: Verdict) -> str:
+def _province(text: str, findings: list[Finding]) -> str:
     region = find_region(text)
     if region is None:
-        verdict.errors.append(place.issue("unknown-province", text, _unknown_province(text)))
+        findings.append((True, "unknown-province", text, _unknown_province(text)))
         return text
-    return _changed(place, text, region.sent_as, "province-normalized", verdict)
+    return _changed(text, region.sent_as, "province-normalized", findings)
 
 
 def _unknown_province(text: str) -> str:
@@ -157,12 +210,12 @@ def _unknown_province(text: str) -> str:
 
 
 def _changed(
-    place: Place, before: str, after: str, code: str, verdict: Verdict, *, change: str = ""
+    before: str, after: str, code: str, findings: list[Finding], *, change: str = ""
 ) -> str:
-    """Return ``after``, warning with ``code`` when it differs from ``before``."""
+    """Return ``after``, adding a warning with ``code`` when it differs from ``before``."""
     if after != before:
         detail = f" ({change})" if change else ""
-        verdict.warnings.append(
-            place.issue(code, before, f"'{shown(before)}' is sent as '{shown(after)}'{detail}.")
+        findings.append(
+            (False, code, before, f"'{shown(before)}' is sent as '{shown(after)}'{detail}.")
         )
     return after
