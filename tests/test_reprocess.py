@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -335,6 +336,51 @@ def test_read_csv_without_summary(tmp_path: Path) -> None:
     path = write_results(tmp_path / "r.csv", HEADERS, ROWS, summary(tmp_path))
     (tmp_path / "r.summary.csv").unlink()
     assert read_results(path).summary is None
+
+
+def excel_resave(path: Path, encoding: str, delimiter: str = ";") -> None:
+    """Save a results CSV again as French Excel does, with an accent typed into row 3."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.reader(handle))
+    table[2][1] = "Unité 2"
+    with path.open("w", encoding=encoding, newline="") as handle:
+        csv.writer(handle, delimiter=delimiter, lineterminator="\r\n").writerows(table)
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8"])
+def test_read_csv_excel_resaved(tmp_path: Path, encoding: str) -> None:
+    path = write_results(tmp_path / "r.csv", HEADERS, ROWS, summary(tmp_path))
+    excel_resave(path, encoding)
+    excel_resave(tmp_path / "r.summary.csv", encoding)
+    book = read_results(path)
+    assert book.headers == HEADERS
+    assert [row.source.cells for row in book.rows] == [
+        ("U-1", "00123", "ON"),
+        ("Unité 2", "", "ON"),
+        ("=1+1", "XYZ789", "QC"),
+        ("U-4", "XYZ", "QC"),
+    ]
+    assert [row.status for row in book.rows] == [row.status for row in ROWS]
+    assert book.summary is not None
+    assert book.summary.profile_file == tmp_path / "fleet.yaml"
+
+
+def test_read_csv_encoding_option(tmp_path: Path) -> None:
+    path = write_results(tmp_path / "r.csv", HEADERS, ROWS, summary(tmp_path))
+    excel_resave(path, "utf-8", delimiter="|")
+    book = read_results(path, encoding="latin-1", delimiter="pipe")
+    assert book.rows[1].source.cells == ("UnitÃ© 2", "", "ON")
+
+
+def test_read_csv_wrong_encoding_option(tmp_path: Path) -> None:
+    path = write_results(tmp_path / "r.csv", HEADERS, ROWS, summary(tmp_path))
+    excel_resave(path, "cp1252")
+    with pytest.raises(InputFileError) as caught:
+        read_results(path, encoding="utf-8")
+    assert str(caught.value) == (
+        f"{path}: not valid utf-8 text (byte 0xE9 at offset 140, line 3); pass --encoding "
+        "with the right encoding (e.g. utf-8, cp1252 or utf-16)."
+    )
 
 
 def options(tmp_path: Path, **fields: object) -> RunOptions:

@@ -250,6 +250,36 @@ def test_retry_csv_automatic_matching(tmp_path: Path, fake_server: RunningServer
     assert statuses == ["Status", "pushed", "pushed", "pushed"]
 
 
+def csv_run_french_excel(tmp_path: Path, server: RunningServer) -> Path:
+    """Run a CSV, then fix row 3 and save its results as French Excel does: cp1252 and ';'."""
+    headers = ["Plaque", "Province", "Marque"]
+    rows = [["FRX1", "Québec", "Ford"], ["", "QC", "Citroën"]]
+    source = write_csv(tmp_path / "flotte.csv", headers, rows)
+    arguments = ["run", str(source), "--set", "plateType=Truck", "--results-format", "csv"]
+    assert cli.main([*arguments, *target_args(server, tmp_path)]) == 1
+    results = tmp_path / "flotte.results.csv"
+    with results.open(encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.reader(handle))
+    table[2][1] = "FRX2"
+    with results.open("w", encoding="cp1252", newline="") as handle:
+        csv.writer(handle, delimiter=";", lineterminator="\r\n").writerows(table)
+    return results
+
+
+@pytest.mark.parametrize("options", [[], ["--encoding", "cp1252", "--delimiter", ";"]])
+def test_retry_csv_french_excel(
+    tmp_path: Path, fake_server: RunningServer, options: list[str]
+) -> None:
+    results = csv_run_french_excel(tmp_path, fake_server)
+    already_sent = len(requests_log(fake_server))
+
+    code = cli.main(["retry", str(results), *options, *target_args(fake_server, tmp_path)])
+
+    assert code == 0
+    payloads = [entry["payload"] for entry in requests_log(fake_server)[already_sent:]]
+    assert payloads == [{"plate": "FRX2", "plateType": "Truck", "prov": "QC", "make": "Citroën"}]
+
+
 def test_retry_mapping_option(tmp_path: Path, faulty_server: RunningServer) -> None:
     results = first_run(tmp_path, faulty_server)
     other = tmp_path / "bus.yaml"

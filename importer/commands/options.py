@@ -48,14 +48,7 @@ def add_input_options(parser: argparse.ArgumentParser, *, single_file: bool = Tr
         metavar="N",
         help="row number of the header row (default: detected)",
     )
-    parser.add_argument(
-        "--encoding",
-        help="text encoding of a CSV file, e.g. utf-8, cp1252 or utf-16 (default: detected)",
-    )
-    parser.add_argument(
-        "--delimiter",
-        help="CSV delimiter: one character, or tab, comma, semicolon or pipe (default: detected)",
-    )
+    add_text_options(parser)
     if not single_file:
         return
     parser.add_argument(
@@ -65,6 +58,18 @@ def add_input_options(parser: argparse.ArgumentParser, *, single_file: bool = Tr
         help="results workbook to write (default: <file stem>.results.xlsx beside the file)",
     )
     add_results_format_option(parser)
+
+
+def add_text_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--encoding`` and ``--delimiter``, for every command that reads a CSV file."""
+    parser.add_argument(
+        "--encoding",
+        help="text encoding of a CSV file, e.g. utf-8, cp1252 or utf-16 (default: detected)",
+    )
+    parser.add_argument(
+        "--delimiter",
+        help="CSV delimiter: one character, or tab, comma, semicolon or pipe (default: detected)",
+    )
 
 
 def add_results_format_option(parser: argparse.ArgumentParser) -> None:

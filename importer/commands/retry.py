@@ -12,6 +12,7 @@ from importer.commands.options import (
     add_push_options,
     add_results_format_option,
     add_target_options,
+    add_text_options,
     build_run_options,
     target_from_args,
 )
@@ -56,6 +57,7 @@ def add_parser(subparsers: Any) -> None:
         metavar="FIELD=VALUE",
         help="send VALUE as FIELD on every row, over the run's own --set values (repeatable)",
     )
+    add_text_options(parser)
 
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
@@ -80,7 +82,7 @@ def add_parser(subparsers: Any) -> None:
     )
 
     # Reading options of build_run_options that a results file does not need.
-    parser.set_defaults(handler=main, sheet=None, header_row=None, encoding=None, delimiter=None)
+    parser.set_defaults(handler=main, sheet=None, header_row=None)
 
 
 def build_retry_options(args: argparse.Namespace) -> RunOptions:
@@ -93,7 +95,8 @@ def build_retry_options(args: argparse.Namespace) -> RunOptions:
 
 def main(args: argparse.Namespace) -> int:
     options = build_retry_options(args)
-    book = read_results(options.input_path)
+    text = options.read
+    book = read_results(options.input_path, encoding=text.encoding, delimiter=text.delimiter)
     finished = sum(row.finished for row in book.rows)
     if finished == len(book.rows):
         print(f"Nothing to retry: all {len(book.rows)} rows of {book.path} are in OPS-COM.")

@@ -5,13 +5,15 @@ was sorted, filtered or had rows deleted reads the same. The rows come back in R
 The input's columns are those between ``Row`` and the block of result columns, so a column
 the admin added after ``Finished at`` is ignored. Cell values become the text a spreadsheet
 shows, as the reader does for an input file: a plate the admin typed as ``123`` in Excel
-is stored as a number and comes back as ``"123"``.
+is stored as a number and comes back as ``"123"``. A results CSV is read with the input
+reader's encoding and delimiter detection, because Excel saves a CSV again in the locale's
+encoding and list separator (Windows-1252 and ``;`` in French).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +21,15 @@ from pathlib import Path
 import python_calamine
 
 from importer.errors import InputFileError
+from importer.reading.sniff import read_head
+from importer.reading.text import text_format, text_rows
 from importer.records import FINISHED_STATUSES, RowResult, SourceRow, Status
 from importer.results import RESULT_COLUMNS, RESULTS_SHEET, ROW_COLUMN, SUMMARY_SHEET
 from importer.results.cells import csv_text
-from importer.results.csv_output import CSV_ENCODING, summary_path
+from importer.results.csv_output import summary_path
 from importer.results.summary import Item
+
+logger = logging.getLogger(__name__)
 
 Grid = list[list[object]]
 STATUS_WORDS = {status.value: status for status in Status}
@@ -104,13 +110,21 @@ class ResultsBook:
     is_csv: bool = False
 
 
-def read_results(path: Path) -> ResultsBook:
-    """Read a results workbook or results CSV; raise ``InputFileError`` naming what is wrong."""
+def read_results(
+    path: Path, *, encoding: str | None = None, delimiter: str | None = None
+) -> ResultsBook:
+    """Read a results workbook or results CSV; raise ``InputFileError`` naming what is wrong.
+
+    ``encoding`` and ``delimiter`` apply to a results CSV, as ``--encoding`` and
+    ``--delimiter`` do to an input file; ``None`` means detect. Its Summary CSV is always
+    detected, because it is a separate file that Excel may not have saved again.
+    """
     if not path.is_file():
         raise InputFileError(path, "file not found; pass the results file a run wrote.")
     is_csv = path.suffix.lower() == ".csv"
     if is_csv:
-        table, summary_grid = _read_csv(path), _read_summary_csv(summary_path(path))
+        table = _read_csv(path, encoding, delimiter)
+        summary_grid = _read_summary_csv(summary_path(path))
     else:
         table, summary_grid = _read_workbook(path)
     if not table:
@@ -144,12 +158,12 @@ def _sheet_grid(workbook: python_calamine.CalamineWorkbook, name: str) -> Grid:
     return [list(row) for row in rows]
 
 
-def _read_csv(path: Path) -> Grid:
-    try:
-        with path.open(encoding=CSV_ENCODING, newline="") as handle:
-            return [[csv_text(field) for field in row] for row in csv.reader(handle)]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputFileError(path, f"cannot be read as a results CSV ({exc}).") from exc
+def _read_csv(path: Path, encoding: str | None = None, delimiter: str | None = None) -> Grid:
+    notes: list[str] = []
+    text = text_format(path, read_head(path), encoding, delimiter, notes)
+    for note in notes:
+        logger.warning("%s: %s", path, note)
+    return [[csv_text(field) for field in row.cells] for row in text_rows(path, text)]
 
 
 def _read_summary_csv(path: Path) -> Grid | None:
