@@ -164,6 +164,21 @@ def default_state_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path.home() / ".local" / "state" / APP_FOLDER
 
 
+def state_dir_options(state_dir: Path | None) -> list[str]:
+    """Return ``["--state-dir", DIR]`` for a recorded retry command, or ``[]`` for the default.
+
+    The default compared here leaves out ``$OPSCOM_STATE_DIR``, because the shell that runs
+    the retry may not set it, and the retry must lock and record in the run's own folder.
+    """
+    if state_dir is None:
+        return []
+    environ = {name: value for name, value in os.environ.items() if name != "OPSCOM_STATE_DIR"}
+    folder = state_dir.expanduser().resolve()
+    if folder == default_state_dir(environ).resolve():
+        return []
+    return ["--state-dir", str(folder)]
+
+
 def target_slug(target: Target) -> str:
     """Return a file-name stem unique to the target: readable host and client code, plus a hash.
 

@@ -23,6 +23,7 @@ from importer.client import OpsComClient, Timeouts, TransportName, make_transpor
 from importer.config import Target
 from importer.errors import ExitCode, ImportToolError, UsageError
 from importer.incremental import run_journal
+from importer.journal import state_dir_options
 from importer.mapping import Mapper, Profile, automatic_profile, load_profile, with_constants
 from importer.pushing import Pusher, PushOptions, PushOutcome, stop_note
 from importer.reading import ReadOptions, read_table
@@ -218,7 +219,10 @@ def new_summary(options: RunOptions, prepared: Prepared, target: Target | None) 
         profile_file=options.profile_path.resolve() if options.profile_path else None,
         constants=dict(options.constants),
         mapping=mapping_yaml(prepared.mapper),
-        retry_options=retry_options(None if options.dry_run else target, options.command),
+        retry_options=[
+            *retry_options(None if options.dry_run else target, options.command),
+            *state_dir_options(options.state_dir),
+        ],
     )
 
 

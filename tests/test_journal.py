@@ -22,6 +22,7 @@ from importer.journal import (
     file_sha256,
     journal_path,
     payload_hash,
+    state_dir_options,
     target_slug,
     vehicle_key,
 )
@@ -63,6 +64,28 @@ def test_state_dir_from_xdg_variable() -> None:
 def test_state_dir_default_in_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     assert default_state_dir({}) == tmp_path / ".local" / "state" / "opscom-import"
+
+
+def test_state_dir_options_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    monkeypatch.delenv("OPSCOM_STATE_DIR", raising=False)
+    assert state_dir_options(tmp_path / "opscom-import") == []
+
+
+def test_state_dir_options_other(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert state_dir_options(Path("st")) == ["--state-dir", str(tmp_path / "st")]
+
+
+def test_state_dir_options_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    monkeypatch.setenv("OPSCOM_STATE_DIR", str(tmp_path / "nightly"))
+    assert state_dir_options(tmp_path / "nightly") == ["--state-dir", str(tmp_path / "nightly")]
+
+
+def test_state_dir_options_none() -> None:
+    assert state_dir_options(None) == []
 
 
 def test_slug_readable_and_hashed() -> None:

@@ -137,7 +137,7 @@ def test_retry_sends_only_unfinished(
     command = str(summary_value(results, "Reprocess command"))
     capsys.readouterr()
 
-    code = cli.main([*shlex.split(command)[1:], "--state-dir", str(tmp_path / "state")])
+    code = cli.main(shlex.split(command)[1:])
 
     assert code == 0
     unfinished = [row for row in before.values() if row["Status"] not in FINISHED]
@@ -160,6 +160,20 @@ def test_retry_sends_only_unfinished(
         if before[row["Row"]]["Status"] == "pushed":
             assert row["Finished at"] == before[row["Row"]]["Finished at"]
     assert len(faulty_server.state.vehicles) == 13
+
+
+def test_retry_command_names_state_dir(tmp_path: Path, faulty_server: RunningServer) -> None:
+    results = first_run(tmp_path, faulty_server)
+    faulty_server.state.faults = Faults()
+    state = f"--state-dir {tmp_path / 'state'}"
+    expected = f"--base-url {faulty_server.base_url} --client-code {DEMO_CLIENT_CODE} {state}"
+    first_command = str(summary_value(results, "Reprocess command"))
+    assert first_command == f"opscom-import retry {results} {expected}"
+    assert cli.main(shlex.split(first_command)[1:]) == 1
+    retried = tmp_path / "fleet.results.retry-1.xlsx"
+    assert (
+        summary_value(retried, "Reprocess command") == f"opscom-import retry {retried} {expected}"
+    )
 
 
 def test_retry_workbook_has_no_formula(tmp_path: Path, faulty_server: RunningServer) -> None:

@@ -21,6 +21,7 @@ import yaml
 
 from importer.config import Target
 from importer.errors import ExitCode, MappingError, UsageError
+from importer.journal import state_dir_options
 from importer.mapping import Mapper, Profile, load_profile, profile_from_dict, with_constants
 from importer.records import RowResult, RunSummary, Status, Table
 from importer.reprocess.book import ResultsBook
@@ -182,7 +183,10 @@ def _new_summary(
         profile_file=choice.file,
         constants=choice.constants,
         mapping=mapping_yaml(mapper),
-        retry_options=retry_options(target, options.command),
+        retry_options=[
+            *retry_options(target, options.command),
+            *state_dir_options(options.state_dir),
+        ],
     )
 
 
