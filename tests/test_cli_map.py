@@ -270,3 +270,12 @@ def test_missing_plate_no_set_hint(tmp_path: Path, capsys: pytest.CaptureFixture
     assert capsys.readouterr().out.splitlines()[-1] == (
         "Missing required field: plate; name its column in a profile."
     )
+
+
+def test_set_over_column_exit_2(fleet: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["map", str(fleet), "--set", "prov=ON"])
+    assert code == 2
+    assert capsys.readouterr().err.startswith(
+        f"error: {fleet}: --set prov=ON would replace column 'State', which feeds prov, on "
+        "every row."
+    )

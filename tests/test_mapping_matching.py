@@ -127,6 +127,21 @@ def test_constant_replaces_partner() -> None:
     assert "plateType" not in matching.columns
 
 
+def test_constant_records_displaced() -> None:
+    matching = match_headers(["Plate", "Plate Type", "State"], constants={"plateTypeID": "4"})
+    assert matching.displaced == {"plateType": (1,)}
+
+
+def test_constant_records_displaced_conflict() -> None:
+    matching = match_headers(["Plate", "State", "Province"], constants={"prov": "ON"})
+    assert matching.displaced == {"prov": (1, 2)}
+
+
+def test_constant_for_missing_displaces_nothing() -> None:
+    matching = match_headers(["Plate", "State"], constants={"plateType": "Passenger"})
+    assert matching.displaced == {}
+
+
 def test_constant_settles_conflict() -> None:
     matching = match_headers(
         ["Plate", "Plate Type", "Plate Type ID", "State"], constants={"plateType": "Bus"}

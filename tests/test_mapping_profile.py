@@ -323,6 +323,13 @@ def test_constants_replace_rule(tmp_path: Path) -> None:
     )
 
 
+def test_constants_record_replaced(tmp_path: Path) -> None:
+    text = "fields:\n  plate: Plate\n  plateType: Type\n  prov: {value: ON}\n"
+    profile = _load(tmp_path, text)
+    replaced = with_constants(profile, {"plateTypeID": "3", "prov": "QC"})
+    assert replaced.replaced == (FieldRule("plateType", columns=("Type",), line=3),)
+
+
 def test_constants_replace_partner(tmp_path: Path) -> None:
     profile = _load(tmp_path, "fields:\n  plate: Plate\n  plateType: Type\n")
     replaced = with_constants(profile, {"plateTypeID": "3"})

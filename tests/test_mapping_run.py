@@ -9,7 +9,7 @@ import pytest
 from importer import cli
 from importer.config import Target
 from importer.errors import MappingError
-from importer.fake_server import RunningServer
+from importer.fake_server import DEMO_TOKEN, RunningServer
 from importer.records import Status
 from importer.runner import RunOptions, run_import
 
@@ -18,6 +18,13 @@ Unit,Licence Plate,Plate Type,Province,Colour
 U-1,AB123,PAS,ON,BLK
 U-2,CD456,OMT,QC,
 U-3,ef789,com,NY,WHI
+"""
+
+UNTYPED_CSV = """\
+Unit,Licence Plate,Province,Colour
+U-1,AB123,ON,BLK
+U-2,CD456,QC,
+U-3,ef789,NY,WHI
 """
 
 PROFILE = """\
@@ -40,6 +47,13 @@ def fleet(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def untyped(tmp_path: Path) -> Path:
+    path = tmp_path / "untyped.csv"
+    path.write_text(UNTYPED_CSV, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
 def profile(tmp_path: Path) -> Path:
     path = tmp_path / "fleet.yaml"
     path.write_text(PROFILE, encoding="utf-8")
@@ -47,9 +61,9 @@ def profile(tmp_path: Path) -> Path:
 
 
 def test_automatic_run_sends_matched(
-    fleet: Path, fake_target: Target, fake_server: RunningServer
+    untyped: Path, fake_target: Target, fake_server: RunningServer
 ) -> None:
-    options = RunOptions(input_path=fleet, constants={"plateType": "Passenger"})
+    options = RunOptions(input_path=untyped, constants={"plateType": "Passenger"})
     outcome = run_import(options, fake_target)
     assert [r.status for r in outcome.results] == [Status.PUSHED] * 3
     assert fake_server.state.vehicles[0] == {
@@ -60,8 +74,8 @@ def test_automatic_run_sends_matched(
     }
 
 
-def test_automatic_run_summary(fleet: Path, fake_target: Target) -> None:
-    options = RunOptions(input_path=fleet, constants={"plateType": "Passenger"})
+def test_automatic_run_summary(untyped: Path, fake_target: Target) -> None:
+    options = RunOptions(input_path=untyped, constants={"plateType": "Passenger"})
     outcome = run_import(options, fake_target)
     assert outcome.summary.profile == (
         "automatic matching: plate = 'Licence Plate', plateType = constant 'Passenger', "
@@ -155,4 +169,86 @@ def test_validate_cli_gap_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert capsys.readouterr().err.startswith(
         f"error: {path}: automatic matching cannot map this file. No column matches the "
         "required field prov."
+    )
+
+
+@pytest.fixture
+def cli_target(
+    fake_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> list[str]:
+    """Options and environment for a command-line run against the fake server."""
+    for name in ("OPSCOM_BASE_URL", "OPSCOM_CLIENT_CODE", "OPSCOM_API_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPSCOM_API_TOKEN", DEMO_TOKEN)
+    state = str(tmp_path / "state")
+    return ["--base-url", fake_server.base_url, "--client-code", "OC_DEMO", "--state-dir", state]
+
+
+def test_set_over_column_exit_2(
+    tmp_path: Path,
+    cli_target: list[str],
+    fake_server: RunningServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "setover2.csv"
+    path.write_text(
+        "Licence Plate,Province/State,Plate Type\nSETQ1,Québec,Passenger\nSETN2,NY,Passenger\n",
+        encoding="utf-8",
+    )
+    code = cli.main(["run", str(path), "--set", "prov=ON", *cli_target])
+    assert code == 2
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[-1]
+        .startswith(
+            f"error: {path}: --set prov=ON would replace column 'Province/State', which feeds "
+            "prov, on every row."
+        )
+    )
+    assert fake_server.state.vehicles == []
+    assert not (tmp_path / "setover2.results.xlsx").exists()
+
+
+def test_set_over_profile_column_exit_2(
+    fleet: Path, profile: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["validate", str(fleet), "--mapping", str(profile), "--set", "prov=ON"])
+    assert code == 2
+    assert capsys.readouterr().err.startswith(
+        f"error: {fleet}: --set prov=ON would replace column 'Province', which line 7 of the "
+        "profile maps to prov, on every row."
+    )
+
+
+def test_set_over_profile_value(
+    fleet: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "typed.yaml"
+    profile.write_text(
+        "fields:\n  plate: Licence Plate\n  plateType: {value: Passenger}\n  prov: Province\n",
+        encoding="utf-8",
+    )
+    results = tmp_path / "out.xlsx"
+    arguments = ["--mapping", str(profile), "--set", "plateType=Bus", "--results", str(results)]
+    assert cli.main(["validate", str(fleet), *arguments]) == 0
+    assert capsys.readouterr().out.startswith("Checked 3 rows of fleet.csv: 3 valid.\n")
+
+
+def test_retry_set_over_recorded_column(
+    tmp_path: Path, cli_target: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "untyped.csv"
+    path.write_text("Licence Plate,Province\nAB123,ON\n,QC\n", encoding="utf-8")
+    assert cli.main(["run", str(path), "--set", "plateType=Bus", *cli_target]) == 1
+    results = tmp_path / "untyped.results.xlsx"
+    capsys.readouterr()
+    code = cli.main(["retry", str(results), "--set", "prov=ON", *cli_target])
+    assert code == 2
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[-1]
+        .startswith(
+            f"error: {results}: --set prov=ON would replace column 'Province', which feeds prov, "
+            "on every row."
+        )
     )

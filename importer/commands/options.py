@@ -34,7 +34,10 @@ def add_input_options(parser: argparse.ArgumentParser, *, single_file: bool = Tr
         action="append",
         default=[],
         metavar="FIELD=VALUE",
-        help="send VALUE as FIELD on every row, e.g. --set plateType=Passenger (repeatable)",
+        help=(
+            "send VALUE as FIELD on every row, for a field that no column of the file feeds, "
+            "e.g. --set plateType=Passenger (repeatable)"
+        ),
     )
     parser.add_argument(
         "--sheet",

@@ -16,6 +16,7 @@ Without a profile, headers are matched to fields by built-in aliases. The module
     transforms  transforms, value tables and defaults applied to one cell
     matching    automatic matching of headers to fields
     render      writing a matching as a profile to edit, and a profile as a dict
+    overrides   rejecting a ``--set`` constant that would replace a column of the file
     mapper      binding a profile to a table's headers and mapping its rows
     report      what ``opscom-import map`` shows for a file
 """

@@ -22,6 +22,7 @@ from pathlib import Path
 from importer.errors import MappingError
 from importer.mapping.aliases import header_key
 from importer.mapping.matching import Matching, match_headers, match_strength, matching_error
+from importer.mapping.overrides import matching_overrides, profile_overrides, reject_overrides
 from importer.mapping.profile import FieldRule, Profile
 from importer.mapping.render import profile_text
 from importer.mapping.transforms import Converted, convert
@@ -78,6 +79,7 @@ class Mapper:
             self.bindings = self._bind(self.profile.rules, self.matching.columns)
             logger.info("%s: %s", self.file, self.description)
         else:
+            reject_overrides(profile_overrides(profile, self.headers), file, profile)
             self.bindings = self._bind(profile.rules, self._profile_columns())
         self._columns = {binding.rule.api_field: binding.column for binding in self.bindings}
         # Each binding, whether it sends the cell unchanged (no transform, default or value
@@ -91,6 +93,7 @@ class Mapper:
         matching = match_headers(
             self.headers, constants=constants, ignore=self.profile.ignore_columns
         )
+        reject_overrides(matching_overrides(matching), self.file, self.profile)
         if not matching.complete:
             name = self.file.name if self.file is not None else "FILE"
             raise matching_error(matching, self.file, profile_text(matching, source=name))

@@ -35,6 +35,8 @@ class Matching:
     conflicts: dict[str, tuple[int, ...]] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
     ignored: frozenset[int] = frozenset()
+    #: The columns that matched a field before a constant took its place, by that field.
+    displaced: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -74,17 +76,23 @@ def match_headers(
     constants: Mapping[str, str] | None = None,
     ignore: Sequence[str] = (),
 ) -> Matching:
-    """Match ``headers`` to API fields; constants take the place of their field and its partner."""
+    """Match ``headers`` to API fields; constants take the place of their field and its partner.
+
+    The columns a constant displaced are kept in ``Matching.displaced``.
+    """
     constants = dict(constants or {})
     ignored_keys = {header_key(name) for name in ignore}
     ignored = frozenset(i for i, h in enumerate(headers) if header_key(h) in ignored_keys)
     columns, conflicts = _best_columns(headers, ignored)
     _settle_pairs(columns, conflicts)
+    displaced: dict[str, tuple[int, ...]] = {}
     for name in constants:
         for replaced in (name, partner(name)):
-            columns.pop(replaced or "", None)
-            conflicts.pop(replaced or "", None)
-    return Matching(tuple(headers), columns, conflicts, constants, ignored)
+            if replaced in columns:
+                displaced[replaced] = (columns.pop(replaced),)
+            elif replaced in conflicts:
+                displaced[replaced] = conflicts.pop(replaced)
+    return Matching(tuple(headers), columns, conflicts, constants, ignored, displaced)
 
 
 def match_strength(header: str) -> tuple[str, int] | None:

@@ -58,6 +58,9 @@ class Profile:
     #: ``compact`` removes spaces and dashes from plates before sending; ``keep`` sends them.
     plate_style: str = "compact"
     automatic: bool = False
+    #: The column rules that ``--set`` constants replaced, kept so that the mapper can reject
+    #: a constant whose replaced column is in the file.
+    replaced: tuple[FieldRule, ...] = ()
 
     @property
     def label(self) -> str:
@@ -95,7 +98,8 @@ def with_constants(profile: Profile, constants: Mapping[str, str]) -> Profile:
     """Return ``profile`` with each ``--set`` constant replacing the rule for its field.
 
     A constant also replaces the rule of its name/ID partner, since a row sends one of the
-    two: ``--set plateTypeID=3`` drops the profile's ``plateType`` column.
+    two: ``--set plateTypeID=3`` drops the profile's ``plateType`` column. The column rules
+    replaced are kept in ``Profile.replaced``.
     """
     for name, value in constants.items():
         if name not in API_FIELDS:
@@ -106,8 +110,11 @@ def with_constants(profile: Profile, constants: Mapping[str, str]) -> Profile:
             raise MappingError(f"--set {name}: the value is empty; give a value after '='.")
     replaced = set(constants) | {partner(name) for name in constants}
     remaining = [rule for rule in profile.rules if rule.api_field not in replaced]
+    dropped = [rule for rule in profile.rules if rule.api_field in replaced and rule.columns]
     added = [FieldRule(name, value=value) for name, value in constants.items()]
-    return dataclasses.replace(profile, rules=(*remaining, *added))
+    return dataclasses.replace(
+        profile, rules=(*remaining, *added), replaced=(*profile.replaced, *dropped)
+    )
 
 
 def _parse(text: str, path: Path | None, *, with_lines: bool) -> Profile:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from importer.mapping.aliases import API_FIELDS, REQUIRED_GROUPS, header_key
 from importer.mapping.mapper import Mapper
 from importer.mapping.matching import Matching, match_headers
+from importer.mapping.overrides import matching_overrides, reject_overrides
 from importer.mapping.profile import FieldRule, Profile
 from importer.mapping.render import profile_text
 from importer.mapping.transforms import convert
@@ -78,6 +79,7 @@ def build_report(table: Table, profile: Profile) -> MappingReport:
 def _automatic_report(table: Table, profile: Profile) -> MappingReport:
     constants = {rule.api_field: rule.value for rule in profile.rules if rule.value is not None}
     matching = match_headers(table.headers, constants=constants, ignore=profile.ignore_columns)
+    reject_overrides(matching_overrides(matching), table.path, profile)
     lines = []
     for rule in matching.rules():
         index = matching.columns.get(rule.api_field) if rule.value is None else None
