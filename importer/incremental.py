@@ -11,6 +11,10 @@ were in flight are sent again (OPS-COM answers those 9012, which counts as succe
 The Push API does not update vehicles. A vehicle whose payload changed since it was sent and
 that OPS-COM answers 9012 keeps its old details there, so the row stays ``exists`` with a
 warning naming the changed fields.
+
+A retry (``RetrySession``) records its outcomes in the same journal, so the next run finds
+the rows it pushed unchanged. It sends only some rows of a file, so it reports no vehicle
+missing from it.
 """
 
 from __future__ import annotations
@@ -62,6 +66,9 @@ CHANGED_CODE = "changed-not-updated"
 class NoJournal:
     """The journal interface for runs that keep none: dry runs, and runs without a state dir."""
 
+    def note_keys(self, results: list[RowResult]) -> None:
+        """Note nothing: without a journal no outcome is recorded."""
+
     def skip_unchanged(self, results: list[RowResult]) -> None:
         """Leave every row as it is: without a journal nothing is known to be unchanged."""
 
@@ -75,7 +82,7 @@ class NoJournal:
 class JournalSession(NoJournal):
     """One run's use of the journal: which rows to send, each outcome, the final notes."""
 
-    def __init__(self, journal: Journal, run_id: int, *, full: bool) -> None:
+    def __init__(self, journal: Journal, run_id: int, *, full: bool = False) -> None:
         self.journal = journal
         self.run_id = run_id
         self.full = full
@@ -84,6 +91,13 @@ class JournalSession(NoJournal):
         self.unfinished: list[PastRun] = []
         self._keys: dict[int, VehicleKey] = {}
 
+    def note_keys(self, results: list[RowResult]) -> None:
+        """Note the vehicle key of each valid row, so that ``record`` can store its outcome."""
+        for result in results:
+            key = vehicle_key(result.payload) if result.status is Status.VALID else None
+            if key is not None:
+                self._keys[result.source.number] = key
+
     def skip_unchanged(self, results: list[RowResult]) -> None:
         """Keep back the rows whose payload got a final answer before; note every key.
 
@@ -91,15 +105,13 @@ class JournalSession(NoJournal):
         its values becomes ``rejected`` again without a request, since the same values get
         the same answer.
         """
+        self.note_keys(results)
         known = self.journal.sent_states()
         skipped: Counter[Status] = Counter()
         for result in results:
-            if result.status is not Status.VALID:
-                continue
-            key = vehicle_key(result.payload)
+            key = self._keys.get(result.source.number)
             if key is None:
                 continue
-            self._keys[result.source.number] = key
             state = known.get(key)
             if self.full or state is None or state.payload_hash != payload_hash(result.payload):
                 continue
@@ -170,30 +182,55 @@ class JournalSession(NoJournal):
     def finish(self, summary: RunSummary) -> None:
         """Add the resumed runs, changed vehicles and missing vehicles to the summary notes."""
         summary.notes.extend(unfinished_note(run) for run in self.unfinished)
-        if self.changed_exists:
-            summary.notes.append(changed_note(self.changed_exists))
-            logger.warning("%s", changed_note(self.changed_exists))
+        self._note_changed(summary)
         count, missing = self.journal.missing(MISSING_LISTED)
         if count:
             summary.notes.extend(missing_notes(count, missing, self.journal))
             logger.warning("%s", missing_notes(count, [], self.journal)[0])
+        self._finish_run(summary)
+
+    def _note_changed(self, summary: RunSummary) -> None:
+        if self.changed_exists:
+            summary.notes.append(changed_note(self.changed_exists))
+            logger.warning("%s", changed_note(self.changed_exists))
+
+    def _finish_run(self, summary: RunSummary) -> None:
         self.journal.finish_run(self.run_id, now_local(), "finished", summary.counts)
         self.finished = True
 
 
+class RetrySession(JournalSession):
+    """A retry's use of the journal: record each outcome, and report no missing vehicles.
+
+    A retry sends some rows of a results file, so the vehicles it does not list are not
+    missing. Runs that a killed process left open stay open for the next run to report.
+    """
+
+    def finish(self, summary: RunSummary) -> None:
+        """Add the changed vehicles to the summary notes and close the retry's run."""
+        self._note_changed(summary)
+        self._finish_run(summary)
+
+
 @contextlib.contextmanager
-def run_journal(options: RunOptions, target: Target | None) -> Iterator[NoJournal]:
+def run_journal(
+    options: RunOptions, target: Target | None, *, retry: bool = False
+) -> Iterator[NoJournal]:
     """Open the target's journal for one run, or yield a ``NoJournal`` when there is none.
 
-    A run that leaves the block by an exception is recorded as ``interrupted``. A process
-    that is killed leaves its run ``running``, so the next run marks it ``unfinished``.
+    With ``retry`` the session is a ``RetrySession``. A run that leaves the block by an
+    exception is recorded as ``interrupted``. A process that is killed leaves its run
+    ``running``, so the next run marks it ``unfinished``.
     """
     if options.dry_run or target is None or options.state_dir is None:
         yield NoJournal()
         return
     journal = Journal.open(options.state_dir, target)
     try:
-        session = start_session(journal, options)
+        if retry:
+            session: JournalSession = RetrySession(journal, journal.start_run(run_record(options)))
+        else:
+            session = start_session(journal, options)
         try:
             yield session
         finally:

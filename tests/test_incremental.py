@@ -19,7 +19,7 @@ from importer.errors import ExitCode
 from importer.fake_server import RunningServer
 from importer.incremental import CHANGED_CODE, changed_fields, run_journal, run_record
 from importer.journal import Journal, journal_path
-from importer.records import RowResult
+from importer.records import RowResult, RunSummary, SourceRow, Status
 from importer.runner import RunOptions, RunOutcome, run_import
 
 PROFILE = """\
@@ -330,6 +330,76 @@ def test_killed_run_noted_by_next(
         r"had sent and got an answer for are unchanged in this run unless it is --full\.",
         again.summary.notes[0],
     )
+
+
+def retried_row(plate: str, colour: str = "Green") -> RowResult:
+    """Return a valid row of a retry, as ``retry`` checks it before sending."""
+    payload = {
+        "plate": plate,
+        "plateType": "Passenger",
+        "prov": "ON",
+        "make": "Ford",
+        "colour": colour,
+    }
+    return RowResult(SourceRow(7, (plate, "ON", "Ford", colour)), payload, Status.VALID)
+
+
+def retry_with(options: RunOptions, target: Target, result: RowResult) -> RunSummary:
+    """Record ``result`` as pushed through a retry's journal session; return its summary."""
+    summary = RunSummary("opscom-import retry r.xlsx", options.input_path, None, "", "", "")
+    with run_journal(options, target, retry=True) as journal:
+        journal.note_keys([result])
+        on_row = journal.watch(None)
+        assert on_row is not None
+        result.status = Status.PUSHED
+        on_row(result)
+        journal.finish(summary)
+    return summary
+
+
+def test_retry_session_records_outcome(
+    first_run: RunOutcome, options: RunOptions, fake_target: Target
+) -> None:
+    retry_with(options, fake_target, retried_row("INC0021"))
+    assert options.state_dir is not None
+    journal = Journal.open(options.state_dir, fake_target)
+    states = journal.sent_states()
+    journal.close()
+    assert states[("INC0021", "ON", "PASSENGER")].outcome == "pushed"
+
+
+def test_retry_session_lists_no_missing(
+    first_run: RunOutcome, options: RunOptions, fake_target: Target
+) -> None:
+    summary = retry_with(options, fake_target, retried_row("INC0021"))
+    assert summary.notes == []
+    assert options.state_dir is not None
+    journal = Journal.open(options.state_dir, fake_target)
+    missing = journal.missing(10)
+    journal.close()
+    assert missing == (0, [])
+
+
+def test_retry_session_keeps_killed_run(
+    options: RunOptions, fake_target: Target, fake_server: RunningServer
+) -> None:
+    assert options.state_dir is not None
+    killed = Journal.open(options.state_dir, fake_target)
+    killed.start_run(run_record(options))
+    killed.close()
+    retry_with(options, fake_target, retried_row("INC0021"))
+    again = run_import(options, fake_target)
+    assert again.summary.notes[0].startswith("Run 1 (process ")
+
+
+def test_retried_row_unchanged_next_run(
+    options: RunOptions, fake_target: Target, fake_server: RunningServer
+) -> None:
+    write_fleet(options.input_path, fleet_rows(1))
+    retry_with(options, fake_target, retried_row("INC0001", fleet_rows(1)[0]["Colour"]))
+    again = run_import(options, fake_target)
+    assert again.summary.counts == {"unchanged": 1}
+    assert fake_requests(fake_server) == []
 
 
 def rejecting_transport(calls: list[str], code: int = 9030) -> httpx.MockTransport:

@@ -176,6 +176,24 @@ def test_retry_command_names_state_dir(tmp_path: Path, faulty_server: RunningSer
     )
 
 
+def test_rerun_after_retry_sends_nothing(tmp_path: Path, faulty_server: RunningServer) -> None:
+    results = first_run(tmp_path, faulty_server)
+    failed = [row["Row"] for row in sheet_rows(results) if row["Status"] == "failed"]
+    assert len(failed) > 0
+    faulty_server.state.faults = Faults()
+    assert cli.main(shlex.split(str(summary_value(results, "Reprocess command")))[1:]) == 1
+    already_sent = len(requests_log(faulty_server))
+    again = tmp_path / "again.results.xlsx"
+    arguments = ["run", str(tmp_path / "fleet.csv"), "-m", str(tmp_path / "fleet.yaml")]
+
+    code = cli.main([*arguments, "--results", str(again), *target_args(faulty_server, tmp_path)])
+
+    assert code == 1  # rows 3 and 4 of the file are still invalid
+    assert requests_log(faulty_server)[already_sent:] == []
+    statuses = {row["Row"]: row["Status"] for row in sheet_rows(again)}
+    assert [statuses[number] for number in failed] == ["unchanged"] * len(failed)
+
+
 def test_retry_workbook_has_no_formula(tmp_path: Path, faulty_server: RunningServer) -> None:
     results = first_run(tmp_path, faulty_server)
     faulty_server.state.faults = Faults()

@@ -78,7 +78,8 @@ def add_parser(subparsers: Any) -> None:
         "--state-dir",
         type=Path,
         metavar="DIR",
-        help="folder of the lock that keeps two runs off one target (default: as for run)",
+        help="folder of the run journal, where the retry records what it sends, and of the "
+        "lock that keeps two runs off one target (default: as for run)",
     )
 
     # Reading options of build_run_options that a results file does not need.

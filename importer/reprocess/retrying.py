@@ -21,6 +21,7 @@ import yaml
 
 from importer.config import Target
 from importer.errors import ExitCode, MappingError, UsageError
+from importer.incremental import run_journal
 from importer.journal import state_dir_options
 from importer.mapping import Mapper, Profile, load_profile, profile_from_dict, with_constants
 from importer.records import RowResult, RunSummary, Status, Table
@@ -140,10 +141,9 @@ def retry_import(
 ) -> RunOutcome:
     """Send the unfinished rows of ``book`` that are valid now, and write the new results.
 
-    The results go to ``options.results_path``, else to ``retry_results_path``.
-
-    NOTE: a retry does not record its pushes in the run journal, so the next incremental run
-    sends those rows once more, and OPS-COM answers that they exist.
+    The results go to ``options.results_path``, else to ``retry_results_path``. Each
+    outcome is recorded in the run journal of ``options.state_dir``, so the next run finds
+    the rows pushed here unchanged.
     """
     clock = RunClock()
     choice = choose_profile(book, options)
@@ -154,16 +154,21 @@ def retry_import(
     summary = _new_summary(book, options, choice, mapper, target)
     results = merged_results(book, choice, mapper)
     outcome = RunOutcome(results_path, summary, ExitCode.OK, results=results)
-    with ResultsWriter(results_path, book.headers, results_format=results_format) as writer:
+    with (
+        ResultsWriter(results_path, book.headers, results_format=results_format) as writer,
+        run_journal(options, target, retry=True) as journal,
+    ):
         writer.expect_rows(len(outcome.results))
+        journal.note_keys(outcome.results)
         if on_start is not None:
             on_start(sum(result.status is Status.VALID for result in outcome.results))
         outcome.stopped_by = asyncio.run(
-            push_results(outcome.results, target, options, transport, on_row)
+            push_results(outcome.results, target, options, transport, journal.watch(on_row))
         )
         counts = write_rows(writer, iter(outcome.results), outcome)
         finish_summary(outcome, Table(book.path, book.headers, []), counts, clock)
         summary.notes.extend(_retry_notes(book))
+        journal.finish(summary)
         outcome.results_path = writer.finish(summary)
     outcome.exit_code = exit_code_for(counts, outcome.stopped_by)
     return outcome
