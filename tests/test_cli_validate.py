@@ -190,3 +190,15 @@ def test_nyc_slice_excel_plate_sent_compact(tmp_path: Path) -> None:
         "GEL1890.00",
         ["whitespace-trimmed", "plate-normalized", "plate-excel-damaged"],
     )
+
+
+def test_utf16_without_bom_exit_2(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = "Plaque;Province;Marque\r\nABC123;Québec;Ford\r\n".encode("cp1252")
+    (folder / "flotte.csv").write_bytes(data)
+    code = cli.main(["validate", "flotte.csv", "--encoding", "utf-16"])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "error: flotte.csv: not valid UTF-16 text (the file does not start with a byte order "
+        "mark); pass --encoding utf-16-le or utf-16-be for UTF-16 text without a byte order "
+        "mark, or the right encoding (e.g. utf-8 or cp1252).\n"
+    )

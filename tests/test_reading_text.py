@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import encodings
+import pkgutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,6 +97,75 @@ def test_encoding_option_unknown(tmp_path: Path) -> None:
     assert str(caught.value) == (
         "--encoding 'klingon' is not a known encoding; use e.g. utf-8, cp1252 or utf-16."
     )
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "UTF16", "utf_16"])
+def test_utf16_option_without_bom(tmp_path: Path, encoding: str) -> None:
+    path = write(tmp_path, "flotte.csv", "Plaque;Province\nAB1;Québec\n".encode("cp1252"))
+    with pytest.raises(InputFileError) as caught:
+        read_table(path, ReadOptions(encoding=encoding))
+    assert str(caught.value) == (
+        f"{path}: not valid UTF-16 text (the file does not start with a byte order mark); "
+        "pass --encoding utf-16-le or utf-16-be for UTF-16 text without a byte order mark, "
+        "or the right encoding (e.g. utf-8 or cp1252)."
+    )
+
+
+def test_utf32_option_without_bom(tmp_path: Path) -> None:
+    path = write(tmp_path, "fleet.csv", "Plate,Make\nAB1,Ford\n".encode("utf-32-le"))
+    with pytest.raises(InputFileError) as caught:
+        read_table(path, ReadOptions(encoding="utf-32"))
+    assert str(caught.value) == (
+        f"{path}: not valid UTF-32 text (the file does not start with a byte order mark); "
+        "pass --encoding utf-32-le or utf-32-be for UTF-32 text without a byte order mark, "
+        "or the right encoding (e.g. utf-8 or cp1252)."
+    )
+
+
+def test_utf16_le_option_without_bom(tmp_path: Path) -> None:
+    path = write(tmp_path, "fleet.csv", "Plate,Make\nAB1,Citroën\n".encode("utf-16-le"))
+    _, rows = read(path, encoding="utf-16-le")
+    assert rows == [SourceRow(2, ("AB1", "Citroën"))]
+
+
+def test_encoding_option_undefined(tmp_path: Path) -> None:
+    path = write(tmp_path, "fleet.csv", b"Plate\nAB1\n")
+    with pytest.raises(InputFileError) as caught:
+        read_table(path, ReadOptions(encoding="undefined"))
+    assert str(caught.value) == (
+        f"{path}: not valid undefined text (undefined encoding); pass --encoding with the "
+        "right encoding (e.g. utf-8, cp1252 or utf-16)."
+    )
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "hex", "base64", "zlib", "bz2", "uu"])
+def test_encoding_option_not_text(tmp_path: Path, encoding: str) -> None:
+    path = write(tmp_path, "fleet.csv", b"Plate\nAB1\n")
+    with pytest.raises(UsageError) as caught:
+        read_table(path, ReadOptions(encoding=encoding))
+    assert str(caught.value) == (
+        f"--encoding '{encoding}' is not a text encoding; use e.g. utf-8, cp1252 or utf-16."
+    )
+
+
+def _stdlib_codecs() -> list[str]:
+    """Return the name of every codec module the standard library ships."""
+    skipped = {"aliases", "mbcs", "oem"}  # not codecs, or Windows only
+    return sorted({m.name for m in pkgutil.iter_modules(encodings.__path__)} - skipped)
+
+
+@pytest.mark.parametrize("encoding", _stdlib_codecs())
+def test_any_codec_clean_error(tmp_path: Path, encoding: str) -> None:
+    """Every codec either reads the file or raises one of our errors, never a codec error."""
+    data = "Plaque;Province\r\nAB-123;Québec\r\nCD 456;Ontario\r\n".encode("cp1252") * 40
+    path = write(tmp_path, "flotte.csv", data)
+    try:
+        table = read_table(path, ReadOptions(encoding=encoding))
+        list(table.rows)
+    except InputFileError as exc:
+        assert str(exc).startswith(f"{path}: ")
+    except UsageError as exc:
+        assert str(exc).startswith(f"--encoding '{encoding}' is not a ")
 
 
 def test_bom_file_with_bad_bytes(tmp_path: Path) -> None:

@@ -22,6 +22,8 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 BLOCK_SIZE = 1 << 20
 #: Codecs whose ASCII bytes decode to themselves, so that pure-ASCII blocks need no decoding.
 ASCII_COMPATIBLE = frozenset({"utf-8", "cp1252", "iso8859-1"})
+#: Codecs that take the byte order from a byte order mark and reject text without one.
+BOM_ENCODINGS = frozenset({"utf-16", "utf-32"})
 
 #: First bytes of common files that people pick by mistake, and what to call them.
 OTHER_MAGIC = (
@@ -223,10 +225,23 @@ def first_decode_error(path: Path, encoding: str) -> str | None:
             offset = consumed + len(block) - len(data) + exc.start
             line = lines + data.count(b"\n", 0, exc.start)
             return f"byte 0x{data[exc.start]:02X} at offset {offset}, line {line}"
+        except UnicodeError as exc:
+            return _stream_error(encoding, exc)
         consumed += len(block)
         lines += block.count(b"\n")
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return f"the file ends in the middle of a character at offset {consumed}"
+    except UnicodeError as exc:
+        return _stream_error(encoding, exc)
     return None
+
+
+def _stream_error(encoding: str, exc: UnicodeError) -> str:
+    """Describe a decoding error that has no position, such as a missing byte order mark."""
+    # The utf-16 and utf-32 codecs raise a bare UnicodeError only when the text does not
+    # start with a byte order mark, which they need to know the byte order.
+    if codecs.lookup(encoding).name in BOM_ENCODINGS:
+        return "the file does not start with a byte order mark"
+    return str(exc)

@@ -22,7 +22,13 @@ from pathlib import Path
 
 from importer.errors import InputFileError, UsageError
 from importer.reading.rows import RawRow
-from importer.reading.sniff import EXPORT_HINT, Encoding, detect_encoding, first_decode_error
+from importer.reading.sniff import (
+    BOM_ENCODINGS,
+    EXPORT_HINT,
+    Encoding,
+    detect_encoding,
+    first_decode_error,
+)
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
@@ -85,14 +91,27 @@ def _checked_encoding(path: Path, head: bytes, encoding: str | None) -> Encoding
             # A byte order mark or a UTF-16 pattern decided it; the rest was not checked yet.
             _check_decodes(path, detected.name)
         return detected
+    name = _text_encoding(encoding)
+    _check_decodes(path, name)
+    return Encoding(name)
+
+
+def _text_encoding(encoding: str) -> str:
+    """Return the codec name of ``--encoding``; raise unless it names a text encoding."""
     try:
         name = codecs.lookup(encoding).name
     except LookupError as exc:
         raise UsageError(
             f"--encoding '{encoding}' is not a known encoding; use e.g. utf-8, cp1252 or utf-16."
         ) from exc
-    _check_decodes(path, name)
-    return Encoding(name)
+    try:
+        # Only a text encoding opens a text stream: rot13, base64, zlib... raise LookupError.
+        io.TextIOWrapper(io.BytesIO(), encoding=name)
+    except LookupError as exc:
+        raise UsageError(
+            f"--encoding '{encoding}' is not a text encoding; use e.g. utf-8, cp1252 or utf-16."
+        ) from exc
+    return name
 
 
 def _check_decodes(path: Path, encoding: str) -> None:
@@ -100,9 +119,20 @@ def _check_decodes(path: Path, encoding: str) -> None:
     if error is not None:
         raise InputFileError(
             path,
-            f"not valid {ENCODING_LABELS.get(encoding, encoding)} text ({error}); pass "
-            "--encoding with the right encoding (e.g. utf-8, cp1252 or utf-16).",
+            f"not valid {ENCODING_LABELS.get(encoding, encoding)} text ({error}); "
+            f"{encoding_hint(encoding)}.",
         )
+
+
+def encoding_hint(encoding: str) -> str:
+    """Return what to pass when the text is not valid in ``encoding``."""
+    if encoding in BOM_ENCODINGS:
+        label = ENCODING_LABELS[encoding]
+        return (
+            f"pass --encoding {encoding}-le or {encoding}-be for {label} text without a byte "
+            "order mark, or the right encoding (e.g. utf-8 or cp1252)"
+        )
+    return "pass --encoding with the right encoding (e.g. utf-8, cp1252 or utf-16)"
 
 
 def _reject_non_tabular(path: Path, sample: str) -> None:
@@ -174,12 +204,13 @@ def text_rows(path: Path, text: TextFormat) -> Generator[RawRow, None, None]:
                     yield RawRow(number, record, len(record))
     except csv.Error as exc:
         raise InputFileError(path, _csv_error_message(number + 1, exc)) from exc
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:
         label = ENCODING_LABELS.get(text.encoding, text.encoding)
+        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
         raise InputFileError(
             path,
-            f"row {number + 1} is not valid {label} text ({exc.reason}); pass --encoding with "
-            "the right encoding (e.g. utf-8, cp1252 or utf-16).",
+            f"row {number + 1} is not valid {label} text ({reason}); "
+            f"{encoding_hint(text.encoding)}.",
         ) from exc
     except OSError as exc:
         raise InputFileError(path, f"cannot be read ({exc.strerror or exc}).") from exc
