@@ -256,10 +256,15 @@ def hide_secret(secret: Secret) -> None:
 
 
 @contextlib.contextmanager
-def run_context(input_path: Path, target: Target | None) -> Iterator[None]:
-    """Tag every line logged in the block with the file and target; log how a run aborts."""
+def run_context(
+    input_path: Path, target: Target | None, *, no_target: str = "(dry run)"
+) -> Iterator[None]:
+    """Tag every line logged in the block with the file and target; log how a run aborts.
+
+    ``no_target`` is the target shown when there is none.
+    """
     saved = dict(_context)
-    _context.update(file=str(input_path), target=target.label if target else "(dry run)")
+    _context.update(file=str(input_path), target=target.label if target else no_target)
     if target is not None:
         hide_secret(target.token)
     try:

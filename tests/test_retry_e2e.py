@@ -259,6 +259,29 @@ def test_retry_nothing_left(
     assert not (tmp_path / "fleet.results.retry-1.xlsx").exists()
 
 
+def test_retry_nothing_left_logged(tmp_path: Path, fake_server: RunningServer) -> None:
+    rows = [row for row in fleet_rows() if row[1] and row[2] in ("ON", "QC")]
+    source = write_csv(tmp_path / "fleet.csv", HEADERS, rows)
+    profile = tmp_path / "fleet.yaml"
+    profile.write_text(PROFILE, encoding="utf-8")
+    assert (
+        cli.main(["run", str(source), "-m", str(profile), *target_args(fake_server, tmp_path)]) == 0
+    )
+    results = tmp_path / "fleet.results.xlsx"
+    log_file = tmp_path / "retry.log"
+
+    assert cli.main(["retry", str(results), "--log-file", str(log_file)]) == 0
+
+    context = f" [file={results} target=(nothing to send)]"
+    lines = [line.split(" ", 2)[2] for line in log_file.read_text(encoding="utf-8").splitlines()]
+    assert lines == [
+        f"INFO importer.logs: import started: opscom-import retry {results} --log-file "
+        f"{log_file}{context}",
+        f"INFO importer.commands.retry: nothing to retry: all {len(rows)} rows of {results} "
+        f"are in OPS-COM{context}",
+    ]
+
+
 def test_retry_csv_automatic_matching(tmp_path: Path, fake_server: RunningServer) -> None:
     headers = ["Licence Plate", "Province", "Make"]
     rows = [["AUTO1", "ON", "Ford"], ["", "QC", "GMC"], ["AUTO3", "BC", "Kia"]]

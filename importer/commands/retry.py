@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from importer.commands.run import print_outcome
 from importer.locking import run_lock
 from importer.reprocess import ResultsBook, read_results, retry_import
 from importer.runner import RunOptions
+
+logger = logging.getLogger(__name__)
 
 EXAMPLE = """example:
   opscom-import run fleet.xlsx --mapping mappings/fleet.yaml
@@ -100,6 +103,12 @@ def main(args: argparse.Namespace) -> int:
     book = read_results(options.input_path, encoding=text.encoding, delimiter=text.delimiter)
     finished = sum(row.finished for row in book.rows)
     if finished == len(book.rows):
+        # Logged too, so that a scheduled retry leaves a trace in --log-file.
+        with logs.run_context(options.input_path, None, no_target="(nothing to send)"):
+            logs.log_run_started(options.command)
+            logger.info(
+                "nothing to retry: all %d rows of %s are in OPS-COM", len(book.rows), book.path
+            )
         print(f"Nothing to retry: all {len(book.rows)} rows of {book.path} are in OPS-COM.")
         return 0
     target = target_from_args(args)
