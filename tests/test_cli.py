@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 import pytest
 
 from importer import cli
 from tests.conftest import ROOT
+
+#: A path into the repository's sample files or bundled profiles, as help examples write it.
+EXAMPLE_PATH = re.compile(r"(?<![\w./-])(?:samples|mappings)/[^\s'\"]+")
 
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:
@@ -22,6 +26,14 @@ def test_command_has_help_and_example(name: str) -> None:
     assert parser.description
     assert parser.epilog is not None
     assert "example" in parser.epilog
+
+
+@pytest.mark.parametrize("name", sorted(_subcommands()))
+def test_example_paths_exist(name: str) -> None:
+    epilog = _subcommands()[name].epilog or ""
+    paths = EXAMPLE_PATH.findall(epilog)
+    missing = [path for path in paths if not (ROOT / path).exists()]
+    assert missing == []
 
 
 @pytest.mark.parametrize("name", sorted(_subcommands()))

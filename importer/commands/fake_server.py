@@ -13,7 +13,7 @@ EXAMPLE = f"""example:
   opscom-import fake-server --port 8765 &
   export OPSCOM_BASE_URL=http://127.0.0.1:8765 OPSCOM_CLIENT_CODE={DEMO_CLIENT_CODE}
   export OPSCOM_API_TOKEN={DEMO_TOKEN}
-  opscom-import run samples/fleet.csv --mapping mappings/fleet.yaml
+  opscom-import run samples/campus_fleet.csv --mapping mappings/campus_fleet.yaml
 
 with faults, the same ones for the same seed:
   opscom-import fake-server --latency-ms 20 --fail-rate 0.05 --throttle-rate 0.05 \\

@@ -27,7 +27,7 @@ EXAMPLE = """example:
   export OPSCOM_BASE_URL=https://controller.operationscommander.io
   export OPSCOM_CLIENT_CODE=OC_TOMA
   export OPSCOM_API_TOKEN_FILE=/etc/opscom/token
-  opscom-import inbox /srv/fleet-inbox --mapping mappings/fleet.yaml"""
+  opscom-import inbox /srv/fleet-inbox --mapping mappings/campus_fleet.yaml"""
 
 
 def add_parser(subparsers: Any) -> None:

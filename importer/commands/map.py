@@ -13,8 +13,8 @@ from importer.mapping.report import MappingReport, build_report
 from importer.reading import ReadOptions, read_table
 
 EXAMPLE = """example:
-  opscom-import map fleet.xlsx
-  opscom-import map fleet.xlsx --set plateType=Passenger --out mappings/fleet.yaml"""
+  opscom-import map samples/campus_fleet.csv
+  opscom-import map samples/campus_fleet.csv --set plateType=Passenger --out campus.yaml"""
 
 
 def add_parser(subparsers: Any) -> None:

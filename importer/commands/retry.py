@@ -25,7 +25,7 @@ from importer.runner import RunOptions
 logger = logging.getLogger(__name__)
 
 EXAMPLE = """example:
-  opscom-import run fleet.xlsx --mapping mappings/fleet.yaml
+  opscom-import run fleet.xlsx --mapping mappings/campus_fleet.yaml
   # fix the invalid rows in fleet.results.xlsx, save it, then:
   opscom-import retry fleet.results.xlsx"""
 

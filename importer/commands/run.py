@@ -24,7 +24,7 @@ EXAMPLE = """example:
   export OPSCOM_BASE_URL=https://controller.operationscommander.io
   export OPSCOM_CLIENT_CODE=OC_TOMA
   export OPSCOM_API_TOKEN=...   # never on the command line
-  opscom-import run fleet.xlsx --mapping mappings/fleet.yaml"""
+  opscom-import run fleet.xlsx --mapping mappings/campus_fleet.yaml"""
 
 
 def add_parser(subparsers: Any) -> None:

@@ -10,7 +10,7 @@ from importer.records import Status
 from importer.runner import RunOutcome, run_import
 
 EXAMPLE = """example:
-  opscom-import validate fleet.xlsx --mapping mappings/fleet.yaml"""
+  opscom-import validate samples/campus_fleet.csv --mapping mappings/campus_fleet.yaml"""
 
 
 def add_parser(subparsers: Any) -> None:
