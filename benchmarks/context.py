@@ -41,7 +41,7 @@ class Plan:
     profile_read_rows: int
     profile_push_rows: int
     repeats: int = 3
-    repeat_budget: float = 60.0
+    repeat_budget: float = 90.0
     concurrency: int = 32
     latency_ms: float = 20.0
 

@@ -34,6 +34,8 @@ LIBRARIES = (
     "numpy",
     "python-calamine",
     "openpyxl",
+    "XlsxWriter",
+    "lxml",
     "aiohttp",
     "httpx",
     "httpx-aiohttp",
@@ -110,6 +112,14 @@ def ratio(value: float | None) -> str:
 
 def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
+
+
+def load_average() -> str:
+    """Return the 1-minute load average, or ``unknown`` where the system has none."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "unknown"
 
 
 def machine_facts() -> list[tuple[str, str]]:
@@ -256,16 +266,19 @@ def results_markdown(
     tables: Sequence[Table],
     targets: Sequence[TargetCheck],
     notes: str,
+    load_at_start: str,
 ) -> str:
     """Build the whole RESULTS.md text."""
-    started = dt.datetime.now().astimezone().isoformat(timespec="minutes")
-    machine = markdown_table(("item", "value"), [[name, value] for name, value in machine_facts()])
+    finished = dt.datetime.now().astimezone().isoformat(timespec="minutes")
+    facts = machine_facts()
+    facts.insert(3, ("Load average (1 min) at start, at end", f"{load_at_start}, {load_average()}"))
+    machine = markdown_table(("item", "value"), [[name, value] for name, value in facts])
     target_rows = [[check.target, check.measured, check.verdict] for check in targets]
     profiles = [check.profile for check in targets if check.profile]
     parts = [
         "# Benchmark results",
         "",
-        f"Produced by `{command}` on {started}, in {elapsed / 60:.1f} minutes. "
+        f"Produced by `{command}`, which finished on {finished} after {elapsed / 60:.1f} minutes. "
         "benchmarks/README.md explains each figure.",
         "",
         "## Machine",

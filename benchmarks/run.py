@@ -25,7 +25,7 @@ from measure import MeasurementError
 from memory_stage import measure_memory
 from push_stage import measure_push
 from reading_stage import measure_reading
-from report import Table, TargetCheck, read_notes, results_markdown
+from report import Table, TargetCheck, load_average, read_notes, results_markdown
 
 HERE = Path(__file__).resolve().parent
 STAGES: dict[str, Callable[[Context], StageResult]] = {
@@ -117,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     complete = not args.quick and stages == list(STAGES)
     output = args.output or (HERE / "RESULTS.md" if complete else args.data / "RESULTS-partial.md")
     progress = Progress()
+    load_at_start = load_average()
     context = Context.detect(choose_plan(args), args.data, progress)
     generate_files(context)
     results = [run_stage(name, context) for name in stages]
@@ -133,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tables=tables,
         targets=targets,
         notes=read_notes(output),
+        load_at_start=load_at_start,
     )
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")

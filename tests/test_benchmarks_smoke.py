@@ -14,8 +14,10 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import aiohttp
 import openpyxl
 import pytest
+from aiohttp import web
 
 from importer.fake_server import DEMO_TOKEN, RunningServer
 from tests.conftest import ROOT
@@ -284,6 +286,24 @@ def test_markdown_table_escapes_pipes(report: ModuleType) -> None:
     assert text == "| a | b |\n|---|---|\n| x\\|y | 1 |"
 
 
+def test_results_markdown_sections(report: ModuleType) -> None:
+    table = report.Table("Push", ("sender", "rate"), [["bare loop", "1,283 rows/s"]])
+    check = report.TargetCheck("Push at 90% of the bare loop", "88%", "missed")
+    text = report.results_markdown(
+        command="python benchmarks/run.py",
+        elapsed=330.0,
+        tables=[table],
+        targets=[check],
+        notes="## Notes\n\nWritten by hand.\n",
+        load_at_start="1.50",
+    )
+    assert "Produced by `python benchmarks/run.py`, which finished on " in text
+    assert "after 5.5 minutes." in text
+    assert "| Push at 90% of the bare loop | 88% | missed |" in text
+    assert "## Push\n\n| sender | rate |\n|---|---|\n| bare loop | 1,283 rows/s |" in text
+    assert text.endswith("## Notes\n\nWritten by hand.\n")
+
+
 def test_read_notes_keeps_section(report: ModuleType, tmp_path: Path) -> None:
     path = tmp_path / "RESULTS.md"
     path.write_text("# Results\n\n| a |\n\n## Notes\n\nWritten by hand.\n", encoding="utf-8")
@@ -354,3 +374,32 @@ def test_baseline_one_at_a_time_limit(
 def test_baseline_rejects_other_hosts(baseline: ModuleType) -> None:
     with pytest.raises(SystemExit, match=re.escape("not an http URL on 127.0.0.1")):
         baseline.check_loopback("http://controller.example/api/OC_DEMO/v1/vehicles/push")
+
+
+# slow_fake_server.py ---------------------------------------------------------------------
+
+
+def test_delayed_app_stores_vehicle(monkeypatch: pytest.MonkeyPatch) -> None:
+    slow_fake_server = load("slow_fake_server", monkeypatch)
+
+    async def push_and_list() -> tuple[int, list[dict[str, str]]]:
+        runner = web.AppRunner(slow_fake_server.delayed_app(0.001))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        base_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        body = {"apiToken": DEMO_TOKEN, "plate": "ABCD123", "plateType": "Passenger", "prov": "ON"}
+        try:
+            async with aiohttp.ClientSession() as session:
+                url = f"{base_url}/api/OC_DEMO/v1/vehicles/push"
+                async with session.post(url, json=body) as response:
+                    status = response.status
+                async with session.get(f"{base_url}/_fake/vehicles") as response:
+                    vehicles = await response.json()
+        finally:
+            await runner.cleanup()
+        return status, vehicles
+
+    status, vehicles = asyncio.run(push_and_list())
+    assert status == 200
+    assert [vehicle["plate"] for vehicle in vehicles] == ["ABCD123"]
