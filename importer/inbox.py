@@ -63,12 +63,20 @@ class InboxReport:
 
     @property
     def exit_code(self) -> ExitCode:
-        """3 if the server rejected the configuration, else the worst of the files' codes."""
+        """Return the exit code of the pass, as the README's exit code table documents it.
+
+        3 when the pass stopped because the server rejected the client code or token, or
+        most of a file's first rows failed the same way. Otherwise 2 when files failed and
+        none was imported, 1 when some rows or files were not imported, and 0 when every file
+        was imported with exit code 0 or there was none.
+        """
         if self.stopped_by is not None:
             return ExitCode.SERVER_CONFIGURATION
         codes = [code for _, code in self.processed]
+        if self.failed and not codes:
+            return ExitCode.USAGE
         if self.failed:
-            codes.append(ExitCode.USAGE)
+            codes.append(ExitCode.ROWS_FAILED)
         return max(codes, default=ExitCode.OK)
 
 

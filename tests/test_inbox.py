@@ -218,12 +218,34 @@ def test_missing_folder_rejected(tmp_path: Path) -> None:
         process_inbox(tmp_path / "nope", fake_import({}), window=0)
 
 
-def test_exit_code_worst_of_files() -> None:
+@pytest.mark.parametrize(
+    ("processed", "failed", "expected"),
+    [
+        ([], [], ExitCode.OK),
+        ([ExitCode.OK, ExitCode.OK], [], ExitCode.OK),
+        ([ExitCode.OK, ExitCode.ROWS_FAILED], [], ExitCode.ROWS_FAILED),
+        ([ExitCode.OK], ["c.csv"], ExitCode.ROWS_FAILED),
+        ([ExitCode.ROWS_FAILED], ["c.csv", "d.csv"], ExitCode.ROWS_FAILED),
+        ([], ["c.csv", "d.csv"], ExitCode.USAGE),
+    ],
+)
+def test_exit_code_mixed_files(
+    processed: list[ExitCode], failed: list[str], expected: ExitCode
+) -> None:
     report = InboxReport(
-        processed=[(Path("a.csv"), ExitCode.OK), (Path("b.csv"), ExitCode.ROWS_FAILED)],
-        failed=[(Path("c.csv"), "unreadable")],
+        processed=[(Path(f"{n}.csv"), code) for n, code in enumerate(processed)],
+        failed=[(Path(name), "unreadable") for name in failed],
     )
-    assert report.exit_code is ExitCode.USAGE
+    assert report.exit_code is expected
+
+
+def test_exit_code_stopped_wins() -> None:
+    report = InboxReport(
+        processed=[(Path("a.csv"), ExitCode.OK)],
+        failed=[(Path("b.csv"), "unreadable")],
+        stopped_by=ServerConfigurationError("the server answered 9002"),
+    )
+    assert report.exit_code is ExitCode.SERVER_CONFIGURATION
 
 
 def keep_writing(path: Path, stop: threading.Event) -> None:
@@ -262,7 +284,7 @@ def test_inbox_command(
         stored = sorted(vehicle["plate"] for vehicle in server.state.vehicles)
     out = capsys.readouterr().out
 
-    assert code == ExitCode.USAGE
+    assert code == ExitCode.ROWS_FAILED  # good.csv imported, bad.xlsx not readable
     assert stored == ["INB0001", "INB0002"]
     assert sorted(path.name for path in (inbox / "processed").iterdir()) == [
         "good.csv",

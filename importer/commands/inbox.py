@@ -39,7 +39,9 @@ def add_parser(subparsers: Any) -> None:
             "results workbook is written beside its file, and both are moved to "
             f"DIR/{PROCESSED}/; a file that cannot be read goes to DIR/{FAILED}/ with a "
             ".error.txt note saying why. A file whose size or modification time changes "
-            "during --stable-seconds is still being written and is left for the next run."
+            "during --stable-seconds is still being written and is left for the next run. "
+            "Exit code: 0 when every file was imported with exit code 0, 1 when some rows or "
+            "files were not imported, 2 when no file could be read, 3 and 4 as for run."
         ),
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
