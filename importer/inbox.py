@@ -60,6 +60,8 @@ class InboxReport:
     failed: list[tuple[Path, str]] = field(default_factory=list)
     still_writing: list[Path] = field(default_factory=list)
     stopped_by: ServerConfigurationError | None = None
+    #: Files left in the inbox because the pass stopped: the one in progress and the rest.
+    left: list[Path] = field(default_factory=list)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -142,12 +144,13 @@ def process_inbox(
     files, report.still_writing = stable_files(folder, window, sleep)
     for path in report.still_writing:
         logger.info("%s is still being written; left for the next run", path)
-    for path in files:
+    for index, path in enumerate(files):
         results = path.with_name(f"{path.stem}{RESULTS_SUFFIX}")
         try:
             code = import_one(path, results)
         except ServerConfigurationError as exc:
             report.stopped_by = exc
+            report.left = files[index:]
             return report
         except FILE_ERRORS as exc:
             file_failure(folder, path, str(exc))

@@ -199,6 +199,22 @@ def test_rejected_token_stops_and_leaves_files(tmp_path: Path) -> None:
     assert (tmp_path / "first.csv").exists()
     assert (tmp_path / "second.csv").exists()
     assert not (tmp_path / "processed").exists()
+    assert report.left == [tmp_path / "first.csv", tmp_path / "second.csv"]
+
+
+def test_stop_after_first_file_leaves_rest(tmp_path: Path) -> None:
+    make_file(tmp_path, "first.csv", age=20)
+    make_file(tmp_path, "second.csv", age=10)
+    make_file(tmp_path, "third.csv", age=5)
+    error = ServerConfigurationError("most of the first rows failed the same way")
+    report = process_inbox(
+        tmp_path,
+        fake_import({"first.csv": ExitCode.OK, "second.csv": error, "third.csv": ExitCode.OK}),
+        window=0,
+        sleep=lambda _: None,
+    )
+    assert [path.name for path, _ in report.processed] == ["first.csv"]
+    assert report.left == [tmp_path / "second.csv", tmp_path / "third.csv"]
 
 
 def test_other_errors_propagate(tmp_path: Path) -> None:
@@ -300,6 +316,32 @@ def test_inbox_command(
     workbook = openpyxl.load_workbook(inbox / "processed" / "good.results.xlsx", read_only=True)
     assert workbook.sheetnames[0] == "Results"
     workbook.close()
+
+
+def test_inbox_wrong_token_names_files_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _, profile = write_fleet(tmp_path, 0)
+    make_file(inbox, "a.csv", age=20)
+    make_file(inbox, "b.csv", age=10)
+    with slow_server(0.0) as server:
+        for name, value in run_env(server).items():
+            if name.startswith("OPSCOM_"):
+                monkeypatch.setenv(name, value)
+        monkeypatch.setenv("OPSCOM_API_TOKEN", "wrong-token")
+        code = cli.main(
+            ["-q", "inbox", str(inbox), "-m", str(profile), "--state-dir",
+             str(tmp_path / "state"), "--stable-seconds", "0"]
+        )  # fmt: skip
+    out = capsys.readouterr().out
+
+    assert code == ExitCode.SERVER_CONFIGURATION
+    assert out.splitlines()[-1] == (
+        f"{inbox}: the pass stopped; 2 files left for the next run: a.csv, b.csv."
+    )
+    assert sorted(path.name for path in inbox.glob("*.csv")) == ["a.csv", "b.csv"]
 
 
 def test_inbox_reason_names_file(

@@ -106,5 +106,8 @@ def print_report(folder: Path, report: InboxReport) -> None:
         print(f"{path.name}: still being written; left for the next run.")
     if report.stopped_by is not None:
         print(f"error: {report.stopped_by}", file=sys.stderr)
-    if not (report.processed or report.failed or report.still_writing):
+        names = ", ".join(path.name for path in report.left)
+        count = f"{len(report.left)} file{'s' if len(report.left) != 1 else ''}"
+        print(f"{folder}: the pass stopped; {count} left for the next run: {names}.")
+    elif not (report.processed or report.failed or report.still_writing):
         print(f"{folder}: no fleet file to import.")
