@@ -97,6 +97,10 @@ ON CONFLICT (plate, prov, plate_type) DO UPDATE SET
 
 VehicleKey = tuple[str, str, str]
 
+#: The encoder of stored payloads, made once: ``json.dumps`` with options builds one per call.
+#: Its output must not change, because the journal compares hashes of it across versions.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
 
 @dataclass(frozen=True, slots=True)
 class SentState:
@@ -207,7 +211,7 @@ def vehicle_key(payload: Payload) -> VehicleKey | None:
         payload.get("prov") or payload.get("provID", ""),
         payload.get("plateType") or payload.get("plateTypeID", ""),
     )
-    plate, prov, plate_type = (" ".join(part.split()).upper() for part in parts)
+    plate, prov, plate_type = [" ".join(part.split()).upper() for part in parts]
     if not (plate and prov and plate_type):
         return None
     return plate, prov, plate_type
@@ -215,8 +219,10 @@ def vehicle_key(payload: Payload) -> VehicleKey | None:
 
 def payload_json(payload: Payload) -> str:
     """Serialise the vehicle fields of ``payload`` canonically; a token field is dropped."""
-    fields = {name: value for name, value in payload.items() if name != TOKEN_FIELD}
-    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    fields = payload
+    if TOKEN_FIELD in payload:
+        fields = {name: value for name, value in payload.items() if name != TOKEN_FIELD}
+    return _CANONICAL_JSON.encode(fields)
 
 
 def payload_hash(payload: Payload) -> str:

@@ -22,6 +22,7 @@ from importer.journal import (
     file_sha256,
     journal_path,
     payload_hash,
+    payload_json,
     state_dir_options,
     target_slug,
     vehicle_key,
@@ -359,3 +360,11 @@ def test_payload_stored_without_token(journal: Journal) -> None:
     stored = connection.execute("SELECT payload FROM vehicles").fetchone()[0]
     connection.close()
     assert json.loads(stored) == CAR
+
+
+def test_payload_hash_stable() -> None:
+    payload = {"plate": "ÉCOLE1", "prov": "QC", "plateType": "Passenger", "make": 'Škoda "x"'}
+    assert payload_json(payload) == (
+        '{"make":"Škoda \\"x\\"","plate":"ÉCOLE1","plateType":"Passenger","prov":"QC"}'
+    )
+    assert payload_hash({**payload, "year": "2020"}) == "c95df3f648004a8f6bdb8df3f5587a21"
