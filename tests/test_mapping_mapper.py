@@ -244,9 +244,9 @@ def test_automatic_incomplete() -> None:
     assert str(caught.value) == (
         "buses.csv: automatic matching cannot map this file. No column matches the required "
         "fields plateType, prov. Columns found: 'Reg Plate', 'Year', 'Model'. Pass --set "
-        "plateType=VALUE to send one value on every row, or save these lines as a profile, "
-        "fill in the empty fields and pass --mapping PATH (opscom-import map FILE --out PATH "
-        "writes them):\n"
+        "plateType=VALUE --set prov=VALUE to send one value on every row, or save these lines "
+        "as a profile, fill in the empty fields and pass --mapping PATH (opscom-import map "
+        "FILE --out PATH writes them):\n"
         "# Mapping profile for buses.csv, written by opscom-import map.\n"
         "# Check each line and fill in any empty field, then try it with:\n"
         "#   opscom-import validate buses.csv --mapping THIS_FILE\n"

@@ -254,9 +254,10 @@ def test_matching_error_message() -> None:
     assert str(error) == (
         "fleet.csv: automatic matching cannot map this file. No column matches the required "
         "fields plateType, prov. Columns 'Plate' and 'Plate ID' both match plate. Columns "
-        "found: 'Plate', 'Plate ID', 'Year'. Pass --set plateType=VALUE to send one value on "
-        "every row, or save these lines as a profile, fill in the empty fields and pass "
-        "--mapping PATH (opscom-import map FILE --out PATH writes them):\nfields: ...\n"
+        "found: 'Plate', 'Plate ID', 'Year'. Pass --set plateType=VALUE --set prov=VALUE to "
+        "send one value on every row, or save these lines as a profile, fill in the empty "
+        "fields and pass --mapping PATH (opscom-import map FILE --out PATH writes them):"
+        "\nfields: ...\n"
     )
 
 
@@ -291,5 +292,16 @@ def test_matching_error_plate_only() -> None:
     assert str(error) == (
         "automatic matching cannot map this file. No column matches the required field plate. "
         "Columns found: 'VIN', 'State'. Save these lines as a profile, fill in the empty "
-        "fields and pass --mapping PATH (opscom-import map FILE --out PATH writes them):\n"
+        "field plate and pass --mapping PATH (opscom-import map FILE --out PATH writes them):\n"
+    )
+
+
+def test_matching_error_nothing_matches() -> None:
+    matching = match_headers(["Foo", "Bar", "Baz"])
+    error = matching_error(matching, None, "")
+    assert str(error) == (
+        "automatic matching cannot map this file. No column matches the required fields "
+        "plate, plateType, prov. Columns found: 'Foo', 'Bar', 'Baz'. Save these lines as a "
+        "profile, fill in the empty fields plate, plateType and prov and pass --mapping PATH "
+        "(opscom-import map FILE --out PATH writes them):\n"
     )

@@ -157,18 +157,30 @@ def describe_problems(matching: Matching) -> str:
 def matching_error(matching: Matching, file: Path | None, profile_lines: str) -> MappingError:
     """Return the error that stops a run whose automatic matching is incomplete."""
     found = ", ".join(repr(header) for header in matching.headers if header.strip())
-    # Every row has its own plate, so only the other required fields suit a constant.
-    constant_field = next((name for name in matching.missing if name != "plate"), None)
-    if constant_field is not None:
-        constant_hint = (
-            f"Pass --set {constant_field}=VALUE to send one value on every row, or save "
-        )
-    else:
-        constant_hint = "Save "
     return MappingError(
         f"automatic matching cannot map this file. {describe_problems(matching)} "
-        f"Columns found: {found}. {constant_hint}these lines as a profile, fill in the empty "
-        "fields and pass --mapping PATH (opscom-import map FILE --out PATH writes them):\n"
+        f"Columns found: {found}. {_advice(matching.missing)} and pass --mapping PATH "
+        "(opscom-import map FILE --out PATH writes them):\n"
         f"{profile_lines}",
         path=file,
+    )
+
+
+def _advice(missing: Sequence[str]) -> str:
+    """Return what fixes every missing required field: ``--set`` options, or a profile.
+
+    Every row has its own plate, so a constant suits only the other required fields, and a
+    file without a plate column needs a profile whatever else it lacks.
+    """
+    if "plate" in missing:
+        names = list(missing)
+        listed = f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
+        plural = "s" if len(names) > 1 else ""
+        return f"Save these lines as a profile, fill in the empty field{plural} {listed}"
+    if not missing:
+        return "Save these lines as a profile, fill in the empty fields"
+    options = " ".join(f"--set {name}=VALUE" for name in missing)
+    return (
+        f"Pass {options} to send one value on every row, or save these lines as a profile, "
+        "fill in the empty fields"
     )
