@@ -166,18 +166,25 @@ def _status_message(status: int, body: bytes, parsed: bool) -> str:
     return f"HTTP {status}, not a JSON answer: {excerpt}"
 
 
+def end_sentence(text: str) -> str:
+    """Return ``text`` ending with a full stop, so that another sentence can follow it."""
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 def _failure_message(status: int, body: bytes, parsed: bool, headers: httpx.Headers | None) -> str:
     """Describe an answer that cannot succeed on retry, with a hint where the status has one."""
     message = _status_message(status, body, parsed)
     if 200 <= status < 300:
-        return f"{message} The vehicle may have been stored; a rerun reports it as exists if so."
-    if 300 <= status < 400:
+        hint = "The vehicle may have been stored; a rerun reports it as exists if so."
+    elif 300 <= status < 400:
         location = headers.get("Location") if headers else None
         where = f" to {location}" if location else ""
-        return f"{message} The base URL redirects{where}; use the final URL as the base URL."
-    if status == 404:
-        return f"{message} Check the base URL and {CLIENT_CODE_SETTING}."
-    return message
+        hint = f"The base URL redirects{where}; use the final URL as the base URL."
+    elif status == 404:
+        hint = f"Check the base URL and {CLIENT_CODE_SETTING}."
+    else:
+        return message
+    return f"{end_sentence(message)} {hint}"
 
 
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:

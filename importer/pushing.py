@@ -25,7 +25,14 @@ from typing import Generic, TypeVar
 import httpx
 import stamina
 
-from importer.client import THROTTLE_STATUSES, Answer, AnswerKind, OpsComClient, redact
+from importer.client import (
+    THROTTLE_STATUSES,
+    Answer,
+    AnswerKind,
+    OpsComClient,
+    end_sentence,
+    redact,
+)
 from importer.errors import ImportToolError, ServerConfigurationError
 from importer.guard import ErrorRateGuard, RepeatedFailureError
 from importer.records import Payload, Status
@@ -200,12 +207,7 @@ class Pusher(Generic[Key]):
             self._stopping = True
             self.report.stopped_by = error
             deadline = loop.time() + self.options.stop_grace
-            logger.warning(
-                "stopping: %s; waiting up to %g s for %d requests in flight",
-                error,
-                self.options.stop_grace,
-                len(self._sending),
-            )
+            self._log_stop(error)
         for timeout in self._sending.values():
             when = timeout.when()
             if when is None or deadline < when:
@@ -214,6 +216,19 @@ class Pusher(Generic[Key]):
         for worker in self._workers:
             if worker is not current and worker not in self._sending:
                 worker.cancel()
+
+    def _log_stop(self, error: ImportToolError) -> None:
+        in_flight = len(self._sending)
+        if not in_flight:
+            logger.warning("stopping: %s", error)
+            return
+        logger.warning(
+            "stopping: %s Waiting up to %g s for %d request%s in flight.",
+            end_sentence(str(error)),
+            self.options.stop_grace,
+            in_flight,
+            "" if in_flight == 1 else "s",
+        )
 
     async def _work(self, iterator: Iterator[tuple[Key, Payload]]) -> None:
         for key, payload in iterator:
@@ -337,8 +352,9 @@ class Pusher(Generic[Key]):
                 return True
             remaining = row.started + self.options.row_timeout - asyncio.get_running_loop().time()
             if retry_after > remaining:
-                row.last_error += (
-                    f" The server asked to wait {retry_after:g} s, past --row-timeout."
+                row.last_error = (
+                    f"{end_sentence(row.last_error)} The server asked to wait "
+                    f"{retry_after:g} s, past --row-timeout."
                 )
                 return False
             return retry_after
@@ -350,7 +366,7 @@ class Pusher(Generic[Key]):
         plural = "s" if row.count != 1 else ""
         message = f"gave up after {row.count} attempt{plural}: {reason}"
         if row.lost_answer is not None:
-            message += MAYBE_STORED_NOTE
+            message = end_sentence(message) + MAYBE_STORED_NOTE
         return self._failed(row, message)
 
     def _stopped(self, row: RowAttempts) -> PushOutcome | None:
@@ -359,7 +375,7 @@ class Pusher(Generic[Key]):
         plural = "s" if row.count != 1 else ""
         message = f"the run stopped after {row.count} attempt{plural}; last: {row.last_error}"
         if row.lost_answer is not None:
-            message += MAYBE_STORED_NOTE
+            message = end_sentence(message) + MAYBE_STORED_NOTE
         return self._failed(row, message)
 
     def _failed(self, row: RowAttempts, message: str) -> PushOutcome:

@@ -155,7 +155,7 @@ def test_answer_empty_200_failed() -> None:
 def test_answer_truncated_json_failed() -> None:
     answer = read_answer(200, b'{"success": tr')
     assert answer.kind is AnswerKind.FAILED
-    assert answer.message.startswith('HTTP 200, not a JSON answer: {"success": tr The vehicle')
+    assert answer.message.startswith('HTTP 200, not a JSON answer: {"success": tr. The vehicle')
 
 
 def test_answer_json_list_unexpected() -> None:
@@ -177,7 +177,7 @@ def test_answer_404_hints_base_url() -> None:
     answer = read_answer(404, b"Not Found")
     assert answer.kind is AnswerKind.FAILED
     assert answer.message == (
-        "HTTP 404, not a JSON answer: Not Found Check the base URL and the client code "
+        "HTTP 404, not a JSON answer: Not Found. Check the base URL and the client code "
         "(--client-code, OPSCOM_CLIENT_CODE or client_code in --config)."
     )
 

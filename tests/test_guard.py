@@ -23,7 +23,7 @@ def test_guard_trips_at_minimum() -> None:
 
 def test_guard_message_names_reason_and_fix() -> None:
     guard = ErrorRateGuard()
-    message = "HTTP 404, not a JSON answer: Not Found Check the base URL and the client code."
+    message = "HTTP 404, not a JSON answer: Not Found. Check the base URL and the client code."
     for _ in range(9):
         assert guard.observe(Status.FAILED, "http-404", message) is None
     error = guard.observe(Status.FAILED, "http-404", message)
@@ -31,7 +31,7 @@ def test_guard_message_names_reason_and_fix() -> None:
     assert error.exit_code is ExitCode.SERVER_CONFIGURATION
     assert str(error) == (
         "stopped early: 10 of the first 10 rows failed the same way (HTTP 404, not a JSON "
-        "answer: Not Found Check the base URL and the client code). The rows not yet sent "
+        "answer: Not Found. Check the base URL and the client code). The rows not yet sent "
         "were marked 'not attempted'."
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -160,7 +161,7 @@ def test_push_max_attempts_option() -> None:
     run = _run(_sequence(httpx.Response(500, text="oops")), options=PushOptions(max_attempts=3))
     assert run.outcomes[0].attempts == 3
     assert run.outcomes[0].message == (
-        "gave up after 3 attempts: HTTP 500, not a JSON answer: oops" + MAYBE_STORED_NOTE
+        "gave up after 3 attempts: HTTP 500, not a JSON answer: oops." + MAYBE_STORED_NOTE
     )
 
 
@@ -196,7 +197,7 @@ def test_push_connect_errors_give_up() -> None:
 def test_push_read_timeouts_may_have_stored() -> None:
     outcome = _run(_sequence(httpx.ReadTimeout("slow"))).outcomes[0]
     assert outcome.message == (
-        "gave up after 6 attempts: no answer within --read-timeout" + MAYBE_STORED_NOTE
+        "gave up after 6 attempts: no answer within --read-timeout." + MAYBE_STORED_NOTE
     )
     assert outcome.reason == "timeout"
 
@@ -240,7 +241,7 @@ def test_push_request_timeout() -> None:
     assert outcome.status is Status.FAILED
     assert outcome.attempts == 2
     assert outcome.message == (
-        "gave up after 2 attempts: no complete answer before --request-timeout (0.02 s)"
+        "gave up after 2 attempts: no complete answer before --request-timeout (0.02 s)."
         + MAYBE_STORED_NOTE
     )
 
@@ -273,7 +274,7 @@ def test_push_retry_after_past_row_timeout() -> None:
     assert outcome.status is Status.FAILED
     assert outcome.attempts == 1
     assert outcome.message == (
-        "gave up after 1 attempt: HTTP 429, not a JSON answer: later The server asked to "
+        "gave up after 1 attempt: HTTP 429, not a JSON answer: later. The server asked to "
         "wait 500 s, past --row-timeout."
     )
     assert run.pauses == []
@@ -428,8 +429,26 @@ def test_stop_grace_ends_slow_request() -> None:
     assert list(run.outcomes) == [0]
     assert run.outcomes[0].status is Status.FAILED
     assert run.outcomes[0].message == (
-        "the run stopped after 1 attempt; last: no complete answer before the run stopped"
+        "the run stopped after 1 attempt; last: no complete answer before the run stopped."
         + MAYBE_STORED_NOTE
+    )
+
+
+def test_stop_logs_sentences(caplog: pytest.LogCaptureFixture) -> None:
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(5)
+        return _json(200, {})
+
+    async def interrupt(pusher: Pusher[int]) -> None:
+        while not pusher._sending:
+            await asyncio.sleep(0.001)
+        pusher.stop(Interrupted(signal.SIGINT))
+
+    with caplog.at_level(logging.WARNING, logger="importer.pushing"):
+        _run(slow, rows=3, options=PushOptions(stop_grace=0.02), during=interrupt)
+    assert caplog.messages[0] == (
+        "stopping: interrupted by SIGINT; the rows not yet sent were marked 'not attempted'. "
+        "Waiting up to 0.02 s for 1 request in flight."
     )
 
 
@@ -478,3 +497,18 @@ def test_stop_note_per_cause() -> None:
         "Not sent: the run stopped before this row (most of the first rows failed the same "
         "way); see the Summary sheet."
     )
+
+
+def test_stop_logs_nothing_in_flight(caplog: pytest.LogCaptureFixture) -> None:
+    options = PushOptions(concurrency=1)
+    with caplog.at_level(logging.WARNING, logger="importer.pushing"):
+        _run(_sequence(*[httpx.Response(404, text="Not Found")] * 12), rows=12, options=options)
+    messages = [
+        record.getMessage() for record in caplog.records if record.name == "importer.pushing"
+    ]
+    assert messages == [
+        "stopping: stopped early: 10 of the first 10 rows failed the same way (HTTP 404, not a "
+        "JSON answer: Not Found. Check the base URL and the client code (--client-code, "
+        "OPSCOM_CLIENT_CODE or client_code in --config)). The rows not yet sent were marked "
+        "'not attempted'."
+    ]
