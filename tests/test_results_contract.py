@@ -9,7 +9,13 @@ from __future__ import annotations
 from importer.records import FINISHED_STATUSES, Status
 from importer.results import RESULT_COLUMNS, RESULTS_SHEET, ROW_COLUMN, SUMMARY_SHEET
 from importer.results.layout import STATUS_COLOURS, WARNING_COLOUR
-from importer.results.summary import SUMMARY_HEADERS, Item
+from importer.results.summary import (
+    ERROR_PREFIX,
+    STATUS_PREFIX,
+    SUMMARY_HEADERS,
+    WARNING_PREFIX,
+    Item,
+)
 
 
 def test_sheet_names() -> None:
@@ -71,6 +77,10 @@ def test_status_colours() -> None:
 
 def test_summary_headers() -> None:
     assert SUMMARY_HEADERS == ("Item", "Value")
+
+
+def test_summary_count_prefixes() -> None:
+    assert (STATUS_PREFIX, ERROR_PREFIX, WARNING_PREFIX) == ("Rows: ", "Error: ", "Warning: ")
 
 
 def test_summary_labels() -> None:

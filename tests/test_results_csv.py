@@ -74,8 +74,8 @@ def test_csv_summary_rows(written: Path) -> None:
     rows = rows_of(summary_path(written))
     assert rows[0] == ["Item", "Value"]
     assert ["Command", "opscom-import run fleet.csv --results-format csv"] in rows
-    assert ["Rows pushed", "1"] in rows
-    assert ["Rows invalid", "1"] in rows
+    assert ["Rows: pushed", "1"] in rows
+    assert ["Rows: invalid", "1"] in rows
     assert ["Reprocess command", f"opscom-import retry {written}"] in rows
 
 

@@ -107,9 +107,9 @@ def test_summary_records_constants(fleet: RunOptions) -> None:
 def test_summary_counts_codes(fleet: RunOptions, fake_target: Target) -> None:
     outcome = run_import(fleet, fake_target)
     items = summary_items(outcome.results_path)
-    assert items["Rows pushed"] == 3
-    assert items["Rows invalid"] == 1
-    assert items["Error missing-plate"] == 1
+    assert items["Rows: pushed"] == 3
+    assert items["Rows: invalid"] == 1
+    assert items["Error: missing-plate"] == 1
     assert items["Rows"] == 4
 
 

@@ -9,7 +9,7 @@ import yaml
 
 from importer.config import Secret, Target
 from importer.mapping import Mapper, automatic_profile, load_profile, profile_from_dict
-from importer.records import RunSummary, SourceRow
+from importer.records import RunSummary, SourceRow, Status
 from importer.results import mapping_yaml, retry_options
 from importer.results.summary import summary_rows
 
@@ -27,8 +27,34 @@ def replayed(mapper: Mapper) -> Mapper:
 def test_summary_rows_order_statuses() -> None:
     facts = RunSummary("c", Path("f.csv"), None, "p", "t", "s")
     facts.counts = {"failed": 1, "invalid": 2, "pushed": 3}
-    labels = [label for label, _ in summary_rows(facts) if label.startswith("Rows ")]
-    assert labels == ["Rows per second", "Rows pushed", "Rows invalid", "Rows failed"]
+    labels = [label for label, _ in summary_rows(facts) if label.startswith("Rows: ")]
+    assert labels == ["Rows: pushed", "Rows: invalid", "Rows: failed"]
+
+
+def test_summary_rows_every_status_label() -> None:
+    facts = RunSummary("c", Path("f.csv"), None, "p", "t", "s")
+    facts.counts = {status.value: 1 for status in Status}
+    labels = [label for label, _ in summary_rows(facts) if label.startswith("Rows: ")]
+    assert labels == [
+        "Rows: pushed",
+        "Rows: exists",
+        "Rows: unchanged",
+        "Rows: valid",
+        "Rows: invalid",
+        "Rows: duplicate",
+        "Rows: rejected",
+        "Rows: failed",
+        "Rows: not attempted",
+    ]
+
+
+def test_summary_rows_code_labels() -> None:
+    facts = RunSummary("c", Path("f.csv"), None, "p", "t", "s")
+    facts.error_counts = {"missing-plate": 2}
+    facts.warning_counts = {"plate-normalized": 1}
+    rows = summary_rows(facts)
+    assert ("Error: missing-plate", 2) in rows
+    assert ("Warning: plate-normalized", 1) in rows
 
 
 def test_mapping_yaml_profile(tmp_path: Path) -> None:

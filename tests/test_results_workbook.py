@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 import python_calamine
+import xlsxwriter
 from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.exceptions import FileCreateError
 
 from importer import __version__
 from importer.errors import UsageError
@@ -348,11 +352,11 @@ def test_summary_sheet(tmp_path: Path) -> None:
             "Reprocess command",
             f"opscom-import retry {path} --base-url https://example.invalid --client-code OC_TEST",
         ),
-        ("Rows pushed", 3),
-        ("Rows invalid", 1),
-        ("Error missing-plate", 2),
-        ("Error missing-province", 1),
-        ("Warning value-changed", 2),
+        ("Rows: pushed", 3),
+        ("Rows: invalid", 1),
+        ("Error: missing-plate", 2),
+        ("Error: missing-province", 1),
+        ("Warning: value-changed", 2),
         ("Note", "a note"),
     ]
 
@@ -370,3 +374,38 @@ def test_summary_formula_like_value_is_text(tmp_path: Path) -> None:
     cell = openpyxl.load_workbook(path)["Summary"]["B2"]
     assert cell.value == "=cmd"
     assert cell.data_type == "s"
+
+
+def test_save_failure_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(workbook: object) -> None:
+        raise FileCreateError(OSError(28, "No space left on device"))
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", fail)
+    path = tmp_path / "fleet.results.xlsx"
+    with pytest.raises(UsageError) as caught, ResultsWriter(path, HEADERS) as writer:
+        writer.write(result(2))
+        writer.finish(summary())
+    assert str(caught.value) == (
+        f"{path}: cannot write the results workbook ([Errno 28] No space left on device); "
+        "free some space there or choose another place with --results."
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("finished", [True, False])
+def test_no_temporary_files_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, finished: bool
+) -> None:
+    scratch = tmp_path / "system-temp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    with (
+        contextlib.suppress(KeyboardInterrupt),
+        ResultsWriter(tmp_path / "fleet.results.xlsx", HEADERS) as writer,
+    ):
+        for number in range(2, 2_000):
+            writer.write(result(number))
+        if finished:
+            writer.finish(summary())
+        raise KeyboardInterrupt
+    assert list(scratch.iterdir()) == []

@@ -121,8 +121,8 @@ def test_run_summary_never_holds_token(fleet: RunOptions, fake_target: Target) -
     assert fake_target.token.reveal() not in " ".join(texts)
     summary = {row[0].value: row[1].value for row in workbook["Summary"].iter_rows(min_row=2)}
     assert summary["Target"] == fake_target.label
-    assert summary["Rows pushed"] == 2
-    assert summary["Rows invalid"] == 2
+    assert summary["Rows: pushed"] == 2
+    assert summary["Rows: invalid"] == 2
 
 
 def test_run_wrong_token_stops_with_exit_3(fleet: RunOptions, fake_server: RunningServer) -> None:

@@ -49,10 +49,11 @@ class Item(StrEnum):
 #: Headers of the Summary sheet.
 SUMMARY_HEADERS = ("Item", "Value")
 
-#: Prefixes of the count labels: "Rows pushed", "Error missing-plate", "Warning ...".
-STATUS_PREFIX = "Rows "
-ERROR_PREFIX = "Error "
-WARNING_PREFIX = "Warning "
+#: Prefixes of the count labels: "Rows: pushed", "Error: missing-plate", "Warning: ...".
+#: The colon keeps a status such as "exists" from reading as a verb ("Rows exists").
+STATUS_PREFIX = "Rows: "
+ERROR_PREFIX = "Error: "
+WARNING_PREFIX = "Warning: "
 
 
 @dataclass(slots=True)
