@@ -303,9 +303,14 @@ def changed_warning(changes: list[tuple[str, str, str]], reference: Reference) -
 
 
 def changed_note(count: int) -> str:
+    if count == 1:
+        changed = "1 vehicle changed since it was last sent, but OPS-COM already had it"
+        change = "this change"
+    else:
+        changed = f"{count} vehicles changed since last sent, but OPS-COM already had them"
+        change = "these changes"
     return (
-        f"{count} vehicle{'s' if count != 1 else ''} changed since last sent, but OPS-COM "
-        "already had them and kept the old details: make these changes in OPS-COM "
+        f"{changed} and kept the old details: make {change} in OPS-COM "
         f"(warning '{CHANGED_CODE}' in the Results sheet)."
     )
 

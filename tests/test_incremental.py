@@ -177,6 +177,18 @@ def test_changed_rows_counted_in_summary(
     assert note in summary_cells(again)
 
 
+def test_changed_note_one_vehicle(
+    first_run: RunOutcome, options: RunOptions, fake_target: Target
+) -> None:
+    change_colours(options, [2])
+    again = run_import(options, fake_target)
+    assert again.summary.notes == [
+        "1 vehicle changed since it was last sent, but OPS-COM already had it and kept the old "
+        f"details: make this change in OPS-COM (warning '{CHANGED_CODE}' in the Results "
+        "sheet)."
+    ]
+
+
 def test_changed_then_unchanged_sends_nothing(
     first_run: RunOutcome, options: RunOptions, fake_target: Target, fake_server: RunningServer
 ) -> None:
