@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.exceptions import XlsxWriterException
+from xlsxwriter.exceptions import FileCreateError, FileSizeError
 
 from importer.errors import UsageError
 from importer.records import FINISHED_STATUSES, RowResult, RunSummary
@@ -173,12 +173,11 @@ class WorkbookWriter:
 
     def discard(self) -> None:
         """Give up the workbook: nothing is written to ``path``, no temporary file is left."""
-        if not self._workbook.fileclosed:
-            # XlsxWriter has no public call that abandons a workbook. Closing each sheet's
-            # row file (which ``Workbook.close`` does after saving) releases it unsaved.
-            for sheet in self._workbook.worksheets():
-                sheet._opt_close()
-            self._workbook.fileclosed = True
+        # XlsxWriter has no public call that abandons a workbook. Closing each sheet's row
+        # file, as ``Workbook.close`` does after saving, releases it unsaved. A second close
+        # does nothing.
+        for sheet in self._workbook.worksheets():
+            sheet._opt_close()
         self._scratch.cleanup()
         self._file.discard()
 
@@ -192,10 +191,15 @@ class WorkbookWriter:
             self._write_summary(summary)
         try:
             self._workbook.close()
-        except XlsxWriterException as exc:
+        except FileSizeError as exc:
             raise UsageError(
-                f"{self.path}: cannot write the results workbook ({exc}); "
+                f"{self.path}: the results workbook would be over 4 GB ({exc}); "
                 "pass --results-format csv to write the results as CSV."
+            ) from exc
+        except FileCreateError as exc:
+            raise UsageError(
+                f"{self.path}: cannot write the results workbook ({exc}); free some space "
+                "there or choose another place with --results."
             ) from exc
         finally:
             self._scratch.cleanup()
