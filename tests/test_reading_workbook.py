@@ -324,6 +324,34 @@ def test_sheet_unknown(tmp_path: Path) -> None:
     )
 
 
+def test_sheet_unknown_one_sheet(tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.title = "Fleet"
+    book.active.append(["Plate"])
+    book.active.append(["AB1"])
+    path = save(book, tmp_path / "one_sheet.xlsx")
+    with pytest.raises(InputFileError) as caught:
+        read_table(path, ReadOptions(sheet="Nope"))
+    assert str(caught.value) == (
+        f"{path}: no sheet 'Nope'; the only sheet is 'Fleet'. Pass --sheet with its name, or "
+        "leave out --sheet."
+    )
+
+
+def test_sheet_unknown_one_visible(tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.title = "Fleet"
+    book.active.append(["Plate"])
+    book.create_sheet("Old").sheet_state = "hidden"
+    path = save(book, tmp_path / "one_visible.xlsx")
+    with pytest.raises(InputFileError) as caught:
+        read_table(path, ReadOptions(sheet="2"))
+    assert str(caught.value) == (
+        f"{path}: no sheet '2'; the sheets are 'Fleet', 'Old' (hidden). Pass --sheet with one "
+        "of these names, or 1 for 'Fleet', the only visible sheet."
+    )
+
+
 def test_only_hidden_sheet_has_data(tmp_path: Path) -> None:
     book = Workbook()
     book.active.append(["Plate"])

@@ -180,15 +180,23 @@ def _named_sheet(path: Path, workbook: CalamineWorkbook, requested: str) -> str:
     visible = [meta.name for meta in sheets if meta.visible == SheetVisibleEnum.Visible]
     if requested.strip().isdigit() and 1 <= int(requested) <= len(visible):
         return visible[int(requested) - 1]
+    raise InputFileError(path, f"no sheet '{requested}'; {_sheet_choices(sheets, visible)}.")
+
+
+def _sheet_choices(sheets: list[python_calamine.SheetMetadata], visible: list[str]) -> str:
+    """Name the sheets a ``--sheet`` option can pick, by name or by number."""
     listed = ", ".join(
         f"'{meta.name}'" + ("" if meta.visible == SheetVisibleEnum.Visible else " (hidden)")
         for meta in sheets
     )
-    raise InputFileError(
-        path,
-        f"no sheet '{requested}'; the sheets are {listed}. Pass --sheet with one of these names "
-        f"or a number from 1 to {len(visible)} (visible sheets, left to right).",
-    )
+    if len(sheets) == 1:
+        return f"the only sheet is {listed}. Pass --sheet with its name, or leave out --sheet"
+    choices = f"the sheets are {listed}. Pass --sheet with one of these names"
+    if len(visible) == 1:
+        return f"{choices}, or 1 for '{visible[0]}', the only visible sheet"
+    if visible:
+        return f"{choices} or a number from 1 to {len(visible)} (visible sheets, left to right)"
+    return choices
 
 
 def cell_text(value: object) -> str:
