@@ -29,6 +29,8 @@ from importer.errors import (
 from importer.reading import EXCEL_SUFFIXES, TEXT_SUFFIXES
 
 logger = logging.getLogger(__name__)
+#: Logging ``extra`` that keeps a line off the console, for lines the command prints itself.
+QUIET = {"console": False}
 
 PROCESSED = "processed"
 FAILED = "failed"
@@ -52,12 +54,33 @@ class FileState:
     mtime_ns: int
 
 
+@dataclass(frozen=True, slots=True)
+class FailedFile:
+    """A file moved to ``failed/``: its path in the inbox, the full message, and the note."""
+
+    path: Path
+    message: str
+    note: Path
+
+    def reason(self) -> str:
+        """Return the message in one line: its first line, without the file's path in front.
+
+        A message of several lines (an automatic matching error followed by the profile to
+        write) refers the reader to the note, which contains all of it.
+        """
+        first, _, rest = self.message.partition("\n")
+        first = first.removeprefix(f"{self.path}: ").rstrip()
+        if rest.strip():
+            return f"{first.removesuffix(':')}; the full message is in {self.note}."
+        return first
+
+
 @dataclass(slots=True)
 class InboxReport:
     """Outcome of one pass over the inbox, file by file."""
 
     processed: list[tuple[Path, ExitCode]] = field(default_factory=list)
-    failed: list[tuple[Path, str]] = field(default_factory=list)
+    failed: list[FailedFile] = field(default_factory=list)
     still_writing: list[Path] = field(default_factory=list)
     stopped_by: ServerConfigurationError | None = None
     #: Files left in the inbox because the pass stopped: the one in progress and the rest.
@@ -153,8 +176,8 @@ def process_inbox(
             report.left = files[index:]
             return report
         except FILE_ERRORS as exc:
-            file_failure(folder, path, str(exc))
-            report.failed.append((path, str(exc)))
+            note = file_failure(folder, path, str(exc))
+            report.failed.append(FailedFile(path, str(exc), note))
             continue
         move_into(folder / PROCESSED, [path, results])
         report.processed.append((path, code))
@@ -176,7 +199,11 @@ def file_failure(folder: Path, path: Path, message: str) -> Path:
         "Fix the file (or the mapping profile) and drop it in the inbox again.\n",
         encoding="utf-8",
     )
-    logger.error("%s could not be imported and was moved to %s: %s", path, moved, message)
+    # The inbox command logs the full message as the file's "run aborted" line and prints a
+    # one-line reason, so this line only says where the file went.
+    logger.error(
+        "%s could not be imported; moved to %s, and %s says why", path, moved, note, extra=QUIET
+    )
     return note
 
 

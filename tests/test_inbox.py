@@ -18,6 +18,7 @@ from importer.errors import (
     UsageError,
 )
 from importer.inbox import (
+    FailedFile,
     ImportOne,
     InboxReport,
     is_candidate,
@@ -169,7 +170,8 @@ def test_columns_mismatch_failed(tmp_path: Path) -> None:
     report = process_inbox(
         tmp_path, fake_import({"other.csv": error}), window=0, sleep=lambda _: None
     )
-    assert [path.name for path, _ in report.failed] == ["other.csv"]
+    assert [failure.path.name for failure in report.failed] == ["other.csv"]
+    assert report.failed[0].note == tmp_path / "failed" / "other.csv.error.txt"
     assert (tmp_path / "failed" / "other.csv").exists()
 
 
@@ -250,7 +252,7 @@ def test_exit_code_mixed_files(
 ) -> None:
     report = InboxReport(
         processed=[(Path(f"{n}.csv"), code) for n, code in enumerate(processed)],
-        failed=[(Path(name), "unreadable") for name in failed],
+        failed=[FailedFile(Path(name), "unreadable", Path(f"{name}.error.txt")) for name in failed],
     )
     assert report.exit_code is expected
 
@@ -258,10 +260,26 @@ def test_exit_code_mixed_files(
 def test_exit_code_stopped_wins() -> None:
     report = InboxReport(
         processed=[(Path("a.csv"), ExitCode.OK)],
-        failed=[(Path("b.csv"), "unreadable")],
+        failed=[FailedFile(Path("b.csv"), "unreadable", Path("b.csv.error.txt"))],
         stopped_by=ServerConfigurationError("the server answered 9002"),
     )
     assert report.exit_code is ExitCode.SERVER_CONFIGURATION
+
+
+def test_reason_one_line() -> None:
+    failure = FailedFile(
+        Path("in/c.csv"), "in/c.csv: the file is empty; export the sheet again.", Path("n.txt")
+    )
+    assert failure.reason() == "the file is empty; export the sheet again."
+
+
+def test_reason_points_to_note() -> None:
+    message = "in/b.csv: automatic matching cannot map this file. Save these lines:\nfields:\n"
+    failure = FailedFile(Path("in/b.csv"), message, Path("in/failed/b.csv.error.txt"))
+    assert failure.reason() == (
+        "automatic matching cannot map this file. Save these lines; the full message is in "
+        "in/failed/b.csv.error.txt."
+    )
 
 
 def keep_writing(path: Path, stop: threading.Event) -> None:
@@ -342,6 +360,40 @@ def test_inbox_wrong_token_names_files_left(
         f"{inbox}: the pass stopped; 2 files left for the next run: a.csv, b.csv."
     )
     assert sorted(path.name for path in inbox.glob("*.csv")) == ["a.csv", "b.csv"]
+
+
+def test_inbox_failures_one_line_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    make_file(inbox, "good.csv", "Plate,Prov,Plate Type\nINB0001,ON,Passenger\n", age=30)
+    make_file(inbox, "junk.csv", "Foo,Bar,Baz\n1,2,3\n", age=20)
+    make_file(inbox, "empty.csv", "", age=10)
+    log_file = tmp_path / "inbox.log"
+    with slow_server(0.0) as server:
+        for name, value in run_env(server).items():
+            if name.startswith("OPSCOM_"):
+                monkeypatch.setenv(name, value)
+        code = cli.main(
+            ["inbox", str(inbox), "--state-dir", str(tmp_path / "state"), "--stable-seconds",
+             "0", "--log-file", str(log_file)]
+        )  # fmt: skip
+    err = capsys.readouterr().err.splitlines()
+    log = log_file.read_text(encoding="utf-8")
+    junk_note = inbox / "failed" / "junk.csv.error.txt"
+
+    assert code == ExitCode.ROWS_FAILED
+    assert [line for line in err if not line[:4].isdigit()] == [
+        f"junk.csv: moved to {inbox / 'failed'}: automatic matching cannot map this file. No "
+        "column matches the required fields plate, plateType, prov. Columns found: 'Foo', "
+        "'Bar', 'Baz'. Save these lines as a profile, fill in the empty fields plate, "
+        "plateType and prov and pass --mapping PATH (opscom-import map FILE --out PATH writes "
+        f"them); the full message is in {junk_note}.",
+        f"empty.csv: moved to {inbox / 'failed'}: the file is empty; export the sheet again.",
+    ]
+    assert "# Mapping profile for junk.csv" in junk_note.read_text(encoding="utf-8")
+    assert log.count("# Mapping profile for junk.csv") == 1
 
 
 def test_inbox_reason_names_file(

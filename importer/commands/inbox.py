@@ -100,8 +100,10 @@ def print_report(folder: Path, report: InboxReport) -> None:
     for path, code in report.processed:
         rows_note = "; some rows were not imported, see its results" if code else ""
         print(f"{path.name}: moved to {folder / PROCESSED} with its results{rows_note}.")
-    for path, message in report.failed:
-        print(f"{path.name}: moved to {folder / FAILED}: {message}", file=sys.stderr)
+    for failure in report.failed:
+        print(
+            f"{failure.path.name}: moved to {folder / FAILED}: {failure.reason()}", file=sys.stderr
+        )
     for path in report.still_writing:
         print(f"{path.name}: still being written; left for the next run.")
     if report.stopped_by is not None:
