@@ -6,7 +6,8 @@ to ``failed/`` with a ``.error.txt`` note when the file could not be imported. A
 size or modification time changes during the stability window is still being written and is
 left for the next run. So are the names that editors and copy tools give partial or lock
 files (a leading ``.`` or ``~$``, a ``.part``, ``.tmp`` or ``.crdownload`` suffix), and the
-results and notes this module writes.
+results and notes this module writes. Any other file that is not a spreadsheet is left
+alone and listed in the report, so that a fleet list sent in the wrong format is noticed.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ class InboxReport:
     processed: list[tuple[Path, ExitCode]] = field(default_factory=list)
     failed: list[FailedFile] = field(default_factory=list)
     still_writing: list[Path] = field(default_factory=list)
+    #: Files that are not spreadsheets; they stay in the inbox.
+    not_spreadsheets: list[Path] = field(default_factory=list)
     stopped_by: ServerConfigurationError | None = None
     #: Files left in the inbox because the pass stopped: the one in progress and the rest.
     left: list[Path] = field(default_factory=list)
@@ -107,12 +110,28 @@ class InboxReport:
 
 def is_candidate(path: Path) -> bool:
     """Return whether ``path`` is a spreadsheet to import (not ours, not partial, not hidden)."""
-    name = path.name
-    if name.startswith((".", "~$")) or name.lower().endswith((RESULTS_SUFFIX, ERROR_SUFFIX)):
-        return False
-    if path.suffix.lower() in PARTIAL_SUFFIXES or path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+    if is_passed_over(path) or path.suffix.lower() not in SPREADSHEET_SUFFIXES:
         return False
     return path.is_file()
+
+
+def is_passed_over(path: Path) -> bool:
+    """Return whether the name marks a hidden, partial or lock file, or one this module wrote."""
+    name = path.name
+    if name.startswith((".", "~$")) or name.lower().endswith((RESULTS_SUFFIX, ERROR_SUFFIX)):
+        return True
+    return path.suffix.lower() in PARTIAL_SUFFIXES
+
+
+def not_spreadsheets(folder: Path) -> list[Path]:
+    """Return the files in ``folder`` that are neither spreadsheets nor passed over, by name."""
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if path.suffix.lower() not in SPREADSHEET_SUFFIXES
+        and not is_passed_over(path)
+        and path.is_file()
+    )
 
 
 def snapshot(folder: Path) -> dict[Path, FileState]:
@@ -164,6 +183,10 @@ def process_inbox(
     """
     check_folder(folder)
     report = InboxReport()
+    report.not_spreadsheets = not_spreadsheets(folder)
+    for path in report.not_spreadsheets:
+        # The command prints the same line, so it is kept off the console.
+        logger.warning("%s is not a spreadsheet; left in the inbox", path, extra=QUIET)
     files, report.still_writing = stable_files(folder, window, sleep)
     for path in report.still_writing:
         logger.info("%s is still being written; left for the next run", path)

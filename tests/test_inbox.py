@@ -23,6 +23,7 @@ from importer.inbox import (
     InboxReport,
     is_candidate,
     move_into,
+    not_spreadsheets,
     process_inbox,
     renamed,
     stable_files,
@@ -282,6 +283,24 @@ def test_reason_points_to_note() -> None:
     )
 
 
+def test_not_spreadsheets_listed(tmp_path: Path) -> None:
+    for name in ("notes.docx", "fleet.csv", "scan.pdf", ".hidden.pdf", "fleet.docx.part"):
+        make_file(tmp_path, name)
+    make_file(tmp_path, "fleet.csv.error.txt")
+    (tmp_path / "processed").mkdir()
+    assert not_spreadsheets(tmp_path) == [tmp_path / "notes.docx", tmp_path / "scan.pdf"]
+
+
+def test_not_spreadsheet_logged_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    notes = make_file(tmp_path, "notes.docx")
+    report = process_inbox(tmp_path, fake_import({}), window=0, sleep=lambda _: None)
+    assert report.not_spreadsheets == [notes]
+    assert notes.exists()
+    assert [record.getMessage() for record in caplog.records] == [
+        f"{notes} is not a spreadsheet; left in the inbox"
+    ]
+
+
 def keep_writing(path: Path, stop: threading.Event) -> None:
     """Append a row to ``path`` every 20 ms until ``stop`` is set, like a slow copy."""
     number = 0
@@ -370,6 +389,7 @@ def test_inbox_failures_one_line_each(
     make_file(inbox, "good.csv", "Plate,Prov,Plate Type\nINB0001,ON,Passenger\n", age=30)
     make_file(inbox, "junk.csv", "Foo,Bar,Baz\n1,2,3\n", age=20)
     make_file(inbox, "empty.csv", "", age=10)
+    make_file(inbox, "notes.docx", "not a fleet list")
     log_file = tmp_path / "inbox.log"
     with slow_server(0.0) as server:
         for name, value in run_env(server).items():
@@ -391,9 +411,12 @@ def test_inbox_failures_one_line_each(
         "plateType and prov and pass --mapping PATH (opscom-import map FILE --out PATH writes "
         f"them); the full message is in {junk_note}.",
         f"empty.csv: moved to {inbox / 'failed'}: the file is empty; export the sheet again.",
+        f"notes.docx: not a spreadsheet; left in {inbox}.",
     ]
     assert "# Mapping profile for junk.csv" in junk_note.read_text(encoding="utf-8")
     assert log.count("# Mapping profile for junk.csv") == 1
+    assert log.count("notes.docx is not a spreadsheet; left in the inbox") == 1
+    assert (inbox / "notes.docx").exists()
 
 
 def test_inbox_reason_names_file(

@@ -106,6 +106,8 @@ def print_report(folder: Path, report: InboxReport) -> None:
         )
     for path in report.still_writing:
         print(f"{path.name}: still being written; left for the next run.")
+    for path in report.not_spreadsheets:
+        print(f"{path.name}: not a spreadsheet; left in {folder}.", file=sys.stderr)
     if report.stopped_by is not None:
         print(f"error: {report.stopped_by}", file=sys.stderr)
         names = ", ".join(path.name for path in report.left)
