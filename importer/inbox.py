@@ -223,9 +223,13 @@ def file_failure(folder: Path, path: Path, message: str) -> Path:
         encoding="utf-8",
     )
     # The inbox command logs the full message as the file's "run aborted" line and prints a
-    # one-line reason, so this line only says where the file went.
+    # one-line reason, so this line only names where the file went.
     logger.error(
-        "%s could not be imported; moved to %s, and %s says why", path, moved, note, extra=QUIET
+        "%s could not be imported and was moved to %s; the reason is in %s",
+        path,
+        moved,
+        note,
+        extra=QUIET,
     )
     return note
 
