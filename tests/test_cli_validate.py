@@ -202,3 +202,13 @@ def test_utf16_without_bom_exit_2(folder: Path, capsys: pytest.CaptureFixture[st
         "mark); pass --encoding utf-16-le or utf-16-be for UTF-16 text without a byte order "
         "mark, or the right encoding (e.g. utf-8 or cp1252).\n"
     )
+
+
+def test_set_constant_error_names_option(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (folder / "buses.csv").write_text("Licence Plate,Year\nBUS1,2019\n", encoding="utf-8")
+    arguments = ["validate", "buses.csv", "--set", "plateType=Bus", "--set", "prov=ZZ"]
+    assert cli.main(arguments) == 1
+    assert capsys.readouterr().out.splitlines()[4] == (
+        "  Row 2, --set prov: 'ZZ' is not a Canadian province, US state or Mexican state; use "
+        "a postal abbreviation such as ON."
+    )

@@ -319,7 +319,7 @@ def test_constants_replace_rule(tmp_path: Path) -> None:
     replaced = with_constants(profile, {"plateType": "Passenger"})
     assert replaced.rules == (
         FieldRule("plate", columns=("Plate",), line=2),
-        FieldRule("plateType", value="Passenger"),
+        FieldRule("plateType", value="Passenger", from_set=True),
     )
 
 
@@ -361,7 +361,7 @@ def test_constant_empty_value() -> None:
 def test_automatic_profile() -> None:
     profile = automatic_profile({"plateType": "Passenger"})
     assert profile.automatic is True
-    assert profile.rules == (FieldRule("plateType", value="Passenger"),)
+    assert profile.rules == (FieldRule("plateType", value="Passenger", from_set=True),)
     assert profile.label == "automatic matching"
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from importer.mapping import FieldRule, Profile
+from importer.mapping import FieldRule, Profile, with_constants
 from importer.records import Status
 from importer.validation import CODES, RowValidator, Severity
 from importer.validation.verdict import Place, shown
@@ -109,6 +109,10 @@ def test_place_label_constant() -> None:
     )
 
 
+def test_place_label_set_option() -> None:
+    assert Place(2, "prov", "prov", constant=True, option=True).label == "Row 2, --set prov"
+
+
 def test_place_label_unmapped() -> None:
     assert Place(14, "plate", None).label == "Row 14"
 
@@ -125,6 +129,17 @@ def test_constant_named_in_message() -> None:
     row.columns["plateType"] = "plateType"
     result = RowValidator(constant, today=lambda: TODAY).validate(row)
     assert result.errors[0].message.startswith("Row 14, plateType set in the profile: 'PPPP")
+
+
+def test_set_constant_named_in_message() -> None:
+    profile = with_constants(
+        Profile(rules=(FieldRule("plate", columns=("Licence Plate",)),)),
+        {"plateType": "Passenger", "prov": "ZZ"},
+    )
+    row = mapped(prov="ZZ")
+    row.columns["prov"] = "prov"
+    result = RowValidator(profile, today=lambda: TODAY).validate(row)
+    assert result.errors[0].message.startswith("Row 14, --set prov: 'ZZ' is not ")
 
 
 def test_validator_reads_plate_style() -> None:

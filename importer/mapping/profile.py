@@ -30,7 +30,8 @@ PLATE_STYLES = ("compact", "keep")
 class FieldRule:
     """The source of one API field's value: a column (first of ``columns`` found) or a constant.
 
-    ``line`` is the rule's line in the profile file, for error messages.
+    ``line`` is the rule's line in the profile file, for error messages. ``from_set`` is true
+    for a constant given with ``--set`` rather than written in the profile.
     """
 
     api_field: str
@@ -40,6 +41,7 @@ class FieldRule:
     table: ValueTable | None = None
     transforms: tuple[str, ...] = ()
     line: int | None = None
+    from_set: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,7 @@ def with_constants(profile: Profile, constants: Mapping[str, str]) -> Profile:
     replaced = set(constants) | {partner(name) for name in constants}
     remaining = [rule for rule in profile.rules if rule.api_field not in replaced]
     dropped = [rule for rule in profile.rules if rule.api_field in replaced and rule.columns]
-    added = [FieldRule(name, value=value) for name, value in constants.items()]
+    added = [FieldRule(name, value=value, from_set=True) for name, value in constants.items()]
     return dataclasses.replace(
         profile, rules=(*remaining, *added), replaced=(*profile.replaced, *dropped)
     )

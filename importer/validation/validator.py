@@ -24,11 +24,12 @@ class RowValidator:
     def __init__(self, profile: Profile, *, today: Callable[[], dt.date] = dt.date.today) -> None:
         self._normalizer = Normalizer(profile.plate_style, latest_year=today().year + 1)
         self._constants = frozenset(rule.api_field for rule in profile.rules if not rule.columns)
+        self._options = frozenset(rule.api_field for rule in profile.rules if rule.from_set)
         self._duplicates = DuplicateFinder()
 
     def validate(self, row: MappedRow) -> Verdict:
         """Return the verdict on ``row``, with the normalised payload to send."""
-        places = Places(row, self._constants)
+        places = Places(row, self._constants, self._options)
         verdict = Verdict(row, {})
         verdict.payload = self._normalizer.normalize(row, places, verdict)
         for check in CHECKS:

@@ -1,8 +1,9 @@
 """The outcome of validating one row, and where each of its values came from.
 
 Every message starts with its place: ``Row 14, column 'State': ...`` for a value read from the
-file, or ``Row 14, plateType set in the profile: ...`` for a constant, so that the admin can
-find the cell to fix.
+file, ``Row 14, plateType set in the profile: ...`` for a constant of the profile, or
+``Row 14, --set plateType: ...`` for one given on the command line, so that the admin can
+find the value to fix.
 """
 
 from __future__ import annotations
@@ -32,16 +33,20 @@ class Place:
 
     ``column`` is the header as written in the file, or the API field name for a constant
     (``constant`` is then true), or ``None`` when the profile maps nothing to the field.
+    ``option`` is true for a constant given with ``--set``.
     """
 
     row: int
     api_field: str
     column: str | None
     constant: bool = False
+    option: bool = False
 
     @property
     def label(self) -> str:
         """The start of a message: ``Row 14, column 'State'``."""
+        if self.constant and self.option:
+            return f"Row {self.row}, --set {self.api_field}"
         if self.constant:
             return f"Row {self.row}, {self.api_field} set in the profile"
         if self.column is None:
@@ -56,9 +61,12 @@ class Place:
 class Places:
     """The place of each field of one mapped row."""
 
-    def __init__(self, row: MappedRow, constants: frozenset[str]) -> None:
+    def __init__(
+        self, row: MappedRow, constants: frozenset[str], options: frozenset[str] = frozenset()
+    ) -> None:
         self._row = row
         self._constants = constants
+        self._options = options
         self._places: dict[str, Place] = {}
 
     def __getitem__(self, api_field: str) -> Place:
@@ -69,6 +77,7 @@ class Places:
                 api_field,
                 self._row.columns.get(api_field),
                 constant=api_field in self._constants,
+                option=api_field in self._options,
             )
             self._places[api_field] = place
         return place
