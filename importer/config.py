@@ -114,10 +114,13 @@ def _resolve_token(
                 f"{token_file}: cannot read the API token file ({exc.strerror})."
             ) from exc
     if not token:
-        where = f" or api_token in {config_file}" if config_file else ""
+        if config_file is None:
+            where = "pass --config with a TOML file that sets api_token or api_token_file"
+        else:
+            where = f"set api_token or api_token_file in {config_file}"
         raise UsageError(
             "no API token; set OPSCOM_API_TOKEN (or OPSCOM_API_TOKEN_FILE with the path "
-            f"of a file containing it){where}. The token is never a command-line option."
+            f"of a file containing it), or {where}. The token is never a command-line option."
         )
     return Secret(token.strip())
 

@@ -72,8 +72,26 @@ def test_missing_token_message() -> None:
     environ = {"OPSCOM_BASE_URL": "https://x.example.invalid", "OPSCOM_CLIENT_CODE": "OC"}
     with pytest.raises(UsageError) as caught:
         resolve_target(base_url=None, client_code=None, config_file=None, environ=environ)
-    assert "set OPSCOM_API_TOKEN" in str(caught.value)
-    assert "never a command-line option" in str(caught.value)
+    assert str(caught.value) == (
+        "no API token; set OPSCOM_API_TOKEN (or OPSCOM_API_TOKEN_FILE with the path of a file "
+        "containing it), or pass --config with a TOML file that sets api_token or "
+        "api_token_file. The token is never a command-line option."
+    )
+
+
+def test_missing_token_message_config(tmp_path: Path) -> None:
+    config = tmp_path / "opscom.toml"
+    config.write_text(
+        '[opscom]\nbase_url = "https://x.example.invalid"\nclient_code = "OC"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(UsageError) as caught:
+        resolve_target(base_url=None, client_code=None, config_file=config, environ={})
+    assert str(caught.value) == (
+        "no API token; set OPSCOM_API_TOKEN (or OPSCOM_API_TOKEN_FILE with the path of a file "
+        f"containing it), or set api_token or api_token_file in {config}. The token is never "
+        "a command-line option."
+    )
 
 
 def test_bad_toml_names_file(tmp_path: Path) -> None:
