@@ -332,13 +332,26 @@ def missing_notes(count: int, missing: list[MissingVehicle], journal: Journal) -
 
 
 def missing_line(vehicle: MissingVehicle) -> str:
+    """Name a missing vehicle by the values last sent for it, and the last run that listed it."""
     plate, prov, plate_type = vehicle.key
-    since = f"the run of {vehicle.since_at}" if vehicle.since_at else "an earlier run"
-    where = f" ({Path(vehicle.since_file).name})" if vehicle.since_file else ""
-    return (
-        f"Missing: plate {plate}, province {prov}, plate type {plate_type} "
-        f"(not listed since {since}{where})"
-    )
+    sent = vehicle.payload
+    fields = [
+        f"plate {sent.get('plate') or plate}",
+        _sent_as(sent, "prov", "province", prov),
+        _sent_as(sent, "plateType", "plate type", plate_type),
+    ]
+    run = f"the run of {vehicle.listed_at}" if vehicle.listed_at else "an earlier run"
+    where = f" on {Path(vehicle.listed_file).name}" if vehicle.listed_file else ""
+    return f"Missing: {', '.join(fields)} (last listed by {run}{where})"
+
+
+def _sent_as(sent: Payload, name: str, noun: str, key_part: str) -> str:
+    """Return ``province QC`` or ``province ID 7``, as the payload sent the field."""
+    if sent.get(name):
+        return f"{noun} {sent[name]}"
+    if sent.get(f"{name}ID"):
+        return f"{noun} ID {sent[f'{name}ID']}"
+    return f"{noun} {key_part}"
 
 
 def unfinished_note(run: PastRun) -> str:

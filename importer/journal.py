@@ -6,7 +6,8 @@ There is one database per target (base URL + client code) in the state directory
 
 ``runs``
     one row per run: process id, input file and its SHA-256, profile, options, start, end,
-    status (``running``, ``finished``, ``interrupted``, ``unfinished``) and status counts.
+    status (``running``, ``finished``, ``interrupted``, ``unfinished``), status counts, and
+    whether the run compared its file's vehicles with the journal (a retry does not).
 ``vehicles``
     one row per vehicle key (plate + province + plate type) ever sent: the hash and JSON of
     the last payload sent with its outcome, the payload OPS-COM stored (outcome ``pushed``),
@@ -38,7 +39,7 @@ from importer.records import Payload
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APP_FOLDER = "opscom-import"
 TOKEN_FIELD = "apiToken"  # noqa: S105 - the name of the JSON field, not a token
 
@@ -57,7 +58,8 @@ CREATE TABLE IF NOT EXISTS runs (
     input_sha256 TEXT NOT NULL,
     profile TEXT NOT NULL,
     options TEXT NOT NULL,
-    counts TEXT
+    counts TEXT,
+    compared INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS vehicles (
     plate TEXT NOT NULL,
@@ -79,8 +81,27 @@ CREATE TABLE IF NOT EXISTS vehicles (
 
 #: ``MIGRATIONS[n - 1]`` turns a version ``n`` journal into version ``n + 1``. Version 2 marks
 #: only the vehicles that go missing instead of every vehicle listed; the ``seen_*`` columns of
-#: version 1 stay unused.
-MIGRATIONS = ("ALTER TABLE vehicles ADD COLUMN missing_since INTEGER;",)
+#: version 1 stay unused. Version 3 records which runs compared their file with the journal.
+#: Earlier runs did not record it, so every finished run is taken to have compared.
+MIGRATIONS = (
+    "ALTER TABLE vehicles ADD COLUMN missing_since INTEGER;",
+    "ALTER TABLE runs ADD COLUMN compared INTEGER NOT NULL DEFAULT 0;"
+    " UPDATE runs SET compared = 1 WHERE status = 'finished';",
+)
+
+#: Lists the vehicles missing since a run, each with its last payload sent and the last run
+#: that listed it: the latest run before ``missing_since`` that compared its file with the
+#: journal or sent the vehicle.
+MISSING_VEHICLES = """
+SELECT plate, prov, plate_type, coalesce(payload, '{}'), coalesce(listed.started_at, ''),
+       coalesce(listed.input_file, '')
+FROM vehicles LEFT JOIN runs AS listed ON listed.id = (
+    SELECT max(id) FROM runs
+    WHERE id < vehicles.missing_since AND (compared = 1 OR id = vehicles.sent_run)
+)
+WHERE outcome IN ('pushed', 'exists') AND missing_since IS NOT NULL
+ORDER BY missing_since DESC, plate LIMIT ?
+"""
 
 #: Stores one outcome. ``stored_payload`` changes only when the outcome is ``pushed``.
 RECORD_OUTCOME = """
@@ -128,11 +149,16 @@ class Reference:
 
 @dataclass(frozen=True, slots=True)
 class MissingVehicle:
-    """A vehicle that an earlier file listed and later files do not, since which run."""
+    """A vehicle that an earlier file listed and later files do not.
+
+    ``payload`` is the last payload sent for it, and ``listed_at`` and ``listed_file`` the
+    start and input file of the last run that listed it (empty when unknown).
+    """
 
     key: VehicleKey
-    since_at: str
-    since_file: str
+    payload: Payload
+    listed_at: str
+    listed_file: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,8 +381,9 @@ class Journal:
         return {(plate, prov, kind): SentState(*state) for plate, prov, kind, *state in rows}
 
     def mark_missing(self, run_id: int, keys: Iterable[VehicleKey]) -> None:
-        """Record that run ``run_id`` is the first whose file does not list ``keys``."""
+        """Record that run ``run_id`` compared its file and is the first not to list ``keys``."""
         with self._transaction():
+            self._db.execute("UPDATE runs SET compared = 1 WHERE id = ?", (run_id,))
             self._db.executemany(
                 "UPDATE vehicles SET missing_since = ?"
                 " WHERE plate = ? AND prov = ? AND plate_type = ?",
@@ -421,15 +448,11 @@ class Journal:
             "SELECT count(*) FROM vehicles WHERE outcome IN ('pushed', 'exists')"
             " AND missing_since IS NOT NULL"
         ).fetchone()[0]
-        rows = self._db.execute(
-            "SELECT plate, prov, plate_type, coalesce(runs.started_at, ''),"
-            " coalesce(runs.input_file, '') FROM vehicles"
-            " LEFT JOIN runs ON runs.id = vehicles.missing_since"
-            " WHERE outcome IN ('pushed', 'exists') AND missing_since IS NOT NULL"
-            " ORDER BY missing_since DESC, plate LIMIT ?",
-            (limit,),
-        )
-        missing = [MissingVehicle((plate, prov, kind), at, f) for plate, prov, kind, at, f in rows]
+        rows = self._db.execute(MISSING_VEHICLES, (limit,))
+        missing = [
+            MissingVehicle((plate, prov, kind), json.loads(payload), listed_at, listed_file)
+            for plate, prov, kind, payload, listed_at, listed_file in rows
+        ]
         return int(count), missing
 
 

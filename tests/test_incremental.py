@@ -17,8 +17,14 @@ import pytest
 from importer.config import Secret, Target
 from importer.errors import ExitCode
 from importer.fake_server import RunningServer
-from importer.incremental import CHANGED_CODE, changed_fields, run_journal, run_record
-from importer.journal import Journal, journal_path
+from importer.incremental import (
+    CHANGED_CODE,
+    changed_fields,
+    missing_line,
+    run_journal,
+    run_record,
+)
+from importer.journal import Journal, MissingVehicle, journal_path
 from importer.records import RowResult, RunSummary, SourceRow, Status
 from importer.runner import RunOptions, RunOutcome, run_import
 
@@ -229,17 +235,22 @@ def test_missing_vehicles_listed(
         "2 vehicles sent by earlier runs are not among this file's valid rows; OPS-COM still "
         "has them, because the Push API cannot delete vehicles."
     )
-    since = r" \(not listed since the run of 20\d\d-\S+ \(fleet\.csv\)\)"
-    assert len(again.summary.notes) == 3
-    assert again.summary.notes[0] == header
-    assert re.fullmatch(
-        "Missing: plate INC0004, province ON, plate type PASSENGER" + since,
-        again.summary.notes[1],
-    )
-    assert re.fullmatch(
-        "Missing: plate INC0005, province ON, plate type PASSENGER" + since,
-        again.summary.notes[2],
-    )
+    listed_at = first_run_started_at(options, fake_target)
+    assert again.summary.notes == [
+        header,
+        "Missing: plate INC0004, province ON, plate type Passenger (last listed by the run of "
+        f"{listed_at} on fleet.csv)",
+        "Missing: plate INC0005, province ON, plate type Passenger (last listed by the run of "
+        f"{listed_at} on fleet.csv)",
+    ]
+
+
+def first_run_started_at(options: RunOptions, target: Target) -> str:
+    assert options.state_dir is not None
+    connection = sqlite3.connect(journal_path(options.state_dir, target))
+    started_at: str = connection.execute("SELECT started_at FROM runs WHERE id = 1").fetchone()[0]
+    connection.close()
+    return started_at
 
 
 def test_missing_kept_next_night(
@@ -482,3 +493,11 @@ def test_changed_fields_in_api_order() -> None:
         ("colour", "Red", "Blue"),
         ("vin", "V1", ""),
     ]
+
+
+def test_missing_line_ids_as_sent() -> None:
+    payload = {"plate": "ab 12", "provID": "7", "plateTypeID": "3"}
+    vehicle = MissingVehicle(("AB 12", "7", "3"), payload, "", "")
+    assert missing_line(vehicle) == (
+        "Missing: plate ab 12, province ID 7, plate type ID 3 (last listed by an earlier run)"
+    )

@@ -187,6 +187,22 @@ PRAGMA user_version=1;
 """
 
 
+def test_open_migrates_finished_runs_compared(tmp_path: Path) -> None:
+    connection = sqlite3.connect(journal_path(tmp_path, TARGET))
+    connection.executescript(VERSION_1)
+    connection.executescript(
+        "INSERT INTO runs (pid, started_at, status, command, input_file, input_sha256,"
+        " profile, options) VALUES (1, 't1', 'finished', 'c', 'f', 'h', 'p', '{}'),"
+        " (2, 't2', 'interrupted', 'c', 'f', 'h', 'p', '{}');"
+    )
+    connection.close()
+    Journal.open(tmp_path, TARGET).close()
+    connection = sqlite3.connect(journal_path(tmp_path, TARGET))
+    compared = connection.execute("SELECT id, compared FROM runs ORDER BY id").fetchall()
+    connection.close()
+    assert compared == [(1, 1), (2, 0)]
+
+
 def test_open_migrates_version_1(tmp_path: Path) -> None:
     connection = sqlite3.connect(journal_path(tmp_path, TARGET))
     connection.executescript(VERSION_1)
@@ -295,8 +311,30 @@ def test_missing_lists_marked_vehicles(journal: Journal) -> None:
     journal.mark_missing(second, [OLD])
     assert journal.missing(10) == (
         1,
-        [MissingVehicle(OLD, "2026-05-02T02:00:00+00:00", "/srv/fleet.csv")],
+        [MissingVehicle(OLD, CAR, "2026-05-01T02:00:00+00:00", "/srv/fleet.csv")],
     )
+
+
+def test_missing_last_listed_by_later_run(journal: Journal) -> None:
+    first = journal.start_run(record())
+    journal.record_outcome(first, OLD, CAR, "pushed", "t1")
+    listing = journal.start_run(record(started_at="2026-05-02T02:00:00+00:00"))
+    journal.mark_missing(listing, [])
+    journal.start_run(record(started_at="2026-05-02T09:00:00+00:00", command="retry"))
+    gone = journal.start_run(record(started_at="2026-05-03T02:00:00+00:00"))
+    journal.mark_missing(gone, [OLD])
+    assert journal.missing(10)[1] == [
+        MissingVehicle(OLD, CAR, "2026-05-02T02:00:00+00:00", "/srv/fleet.csv")
+    ]
+
+
+def test_missing_last_listed_by_sender(journal: Journal) -> None:
+    journal.mark_missing(journal.start_run(record()), [])
+    sender = journal.start_run(record(started_at="2026-05-02T09:00:00+00:00", command="retry"))
+    journal.record_outcome(sender, OLD, CAR, "pushed", "t1")
+    gone = journal.start_run(record(started_at="2026-05-03T02:00:00+00:00"))
+    journal.mark_missing(gone, [OLD])
+    assert journal.missing(10)[1][0].listed_at == "2026-05-02T09:00:00+00:00"
 
 
 def test_missing_since_in_states(journal: Journal) -> None:
