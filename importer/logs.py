@@ -37,6 +37,9 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MASK = "********"
 #: Libraries that log every request at INFO; they log only warnings unless -vv.
 CHATTY_LOGGERS = ("httpx", "httpcore", "aiohttp.access")
+#: stamina logs each scheduled retry at WARNING without naming the row, and ``retry_log``
+#: logs them instead, so stamina logs only errors unless -vv.
+RETRY_LOGGER = "stamina"
 #: Extra values left out of text lines, such as stamina's empty ``args`` and ``kwargs``.
 EMPTY: tuple[object, ...] = ((), {}, "", None)
 #: Attributes every ``LogRecord`` has; anything else was passed with ``extra=``.
@@ -217,6 +220,7 @@ def configured(settings: LogSettings) -> Iterator[None]:
     levels = {"": settings.level, "importer": settings.importer_level}
     if settings.level > logging.DEBUG:
         levels.update(dict.fromkeys(CHATTY_LOGGERS, max(settings.level, logging.WARNING)))
+        levels[RETRY_LOGGER] = max(settings.level, logging.ERROR)
     saved = {name: logging.getLogger(name).level for name in levels}
     remove_handlers()
     for handler in handlers:

@@ -4,7 +4,8 @@ A fixed pool of workers pulls payloads from one iterator, so memory stays flat h
 rows there are. Each request first takes a slot from the shared ``AdaptiveLimit`` and a start
 time from the ``RateLimit``. Each row is retried with stamina (exponential backoff with
 jitter, honouring ``Retry-After``) on connection errors, timeouts and 408, 429, 500, 502, 503
-and 504 answers only, within ``max_attempts`` and ``row_timeout``.
+and 504 answers only, within ``max_attempts`` and ``row_timeout``. Each scheduled retry is
+logged under its row, and the retries per reason are counted (``retry_log``).
 
 The run stops early, sending nothing more, when an answer says the client code or token is
 wrong, when most of the first rows fail the same way (``guard``), or on a signal
@@ -36,6 +37,7 @@ from importer.client import (
 from importer.errors import ImportToolError, ServerConfigurationError
 from importer.guard import ErrorRateGuard, RepeatedFailureError
 from importer.records import Payload, Status
+from importer.retry_log import RetryTally
 from importer.signals import Interrupted
 from importer.throttle import AdaptiveLimit, Feedback, RateLimit, Sleep
 
@@ -149,6 +151,7 @@ class Pusher(Generic[Key]):
     """Send many payloads through one client; call ``run`` once.
 
     ``pause_sleep`` waits out a server's ``Retry-After`` for the whole run; tests replace it.
+    ``describe_key`` names an item's row in log lines, such as ``Row 14``.
     """
 
     def __init__(
@@ -158,10 +161,13 @@ class Pusher(Generic[Key]):
         on_outcome: Callable[[Key, PushOutcome], None] | None = None,
         *,
         pause_sleep: Sleep | None = None,
+        describe_key: Callable[[Key], str] | None = None,
     ) -> None:
         self.client = client
         self.options = options
         self.on_outcome = on_outcome
+        self.describe_key = describe_key or (lambda key: f"item {key}")
+        self.retries = RetryTally()
         self.report: PushReport[Key] = PushReport()
         self.limit = AdaptiveLimit(options.concurrency, sleep=pause_sleep or skip_when_testing)
         self.rate = RateLimit(options.rate)
@@ -190,8 +196,8 @@ class Pusher(Generic[Key]):
             await asyncio.gather(*self._workers, return_exceptions=True)
         rows = len(self.report.outcomes)
         attempts = sum(outcome.attempts for outcome in self.report.outcomes.values())
-        level = logging.INFO if attempts > rows else logging.DEBUG
-        logger.log(level, "%d requests for %d rows (%d retries)", attempts, rows, attempts - rows)
+        logger.debug("%d requests for %d rows", attempts, rows)
+        self.retries.log_summary(attempts, rows)
         return self.report
 
     def stop(self, error: ImportToolError) -> None:
@@ -234,7 +240,7 @@ class Pusher(Generic[Key]):
         for key, payload in iterator:
             if self._stopping:
                 return
-            outcome = await self.push_one(payload)
+            outcome = await self.push_one(payload, self.describe_key(key))
             if outcome is None:
                 return
             self._record(key, outcome)
@@ -248,13 +254,19 @@ class Pusher(Generic[Key]):
             if error is not None:
                 self.stop(error)
 
-    async def push_one(self, payload: Payload) -> PushOutcome | None:
-        """Send one payload with retries; return its outcome, or None if it was never sent."""
+    async def push_one(self, payload: Payload, name: str = "item") -> PushOutcome | None:
+        """Send one payload with retries; return its outcome, or None if it was never sent.
+
+        ``name`` names the row in log lines, followed by its plate.
+        """
         row = RowAttempts(started=asyncio.get_running_loop().time())
         deadline = asyncio.timeout(self.options.row_timeout)
+        label = f"{name}, plate {payload.get('plate', '')}"
+        watching = self.retries.watching(label, lambda: (row.reason or "unknown", row.last_error))
         try:
             async with deadline:
-                answer = await self._send_with_retries(payload, row)
+                with watching:
+                    answer = await self._send_with_retries(payload, row)
         except asyncio.CancelledError:
             if not self._stopping:
                 raise

@@ -262,7 +262,9 @@ async def push_results(
         target, transport=transport, timeouts=options.timeouts, pool_size=options.push.concurrency
     )
     async with client:
-        pusher: Pusher[int] = Pusher(client, options.push, record)
+        pusher: Pusher[int] = Pusher(
+            client, options.push, record, describe_key=lambda i: f"Row {results[i].source.number}"
+        )
         items = (
             (i, result.payload) for i, result in enumerate(results) if result.status is Status.VALID
         )

@@ -98,7 +98,9 @@ def test_json_line_fields(log_file: Path) -> None:
 
 
 def test_json_keeps_library_extras(log_file: Path) -> None:
-    json_settings = logs.LogSettings(log_file=log_file, log_format="json")
+    json_settings = logs.LogSettings(
+        level=logging.DEBUG, importer_level=logging.DEBUG, log_file=log_file, log_format="json"
+    )
     with logs.configured(json_settings):
         logging.getLogger("stamina").warning(
             "stamina.retry_scheduled", extra={"stamina.retry_num": 2}
@@ -106,8 +108,13 @@ def test_json_keeps_library_extras(log_file: Path) -> None:
     assert json.loads(read_lines(log_file)[0])["stamina.retry_num"] == 2
 
 
+def every_library(log_file: Path) -> logs.LogSettings:
+    """Return the settings of -vv, which let stamina's own retry lines through."""
+    return logs.LogSettings(level=logging.DEBUG, importer_level=logging.DEBUG, log_file=log_file)
+
+
 def test_text_shows_library_extras(log_file: Path) -> None:
-    with logs.configured(logs.LogSettings(log_file=log_file)):
+    with logs.configured(every_library(log_file)):
         logging.getLogger("stamina").warning(
             "stamina.retry_scheduled", extra={"stamina.retry_num": 2}
         )
@@ -115,12 +122,21 @@ def test_text_shows_library_extras(log_file: Path) -> None:
 
 
 def test_text_skips_empty_extras(log_file: Path) -> None:
-    with logs.configured(logs.LogSettings(log_file=log_file)):
+    with logs.configured(every_library(log_file)):
         logging.getLogger("stamina").warning(
             "stamina.retry_scheduled",
             extra={"stamina.args": (), "stamina.kwargs": {}, "stamina.retry_num": 1},
         )
     assert read_lines(log_file)[0].endswith("stamina.retry_scheduled stamina.retry_num=1")
+
+
+def test_stamina_warnings_dropped(log_file: Path) -> None:
+    with logs.configured(logs.LogSettings(log_file=log_file)):
+        logging.getLogger("stamina").warning("stamina.retry_scheduled")
+        logging.getLogger("stamina").error("stamina.failed")
+    lines = read_lines(log_file)
+    assert len(lines) == 1
+    assert lines[0].endswith(" ERROR stamina: stamina.failed")
 
 
 def test_token_masked(log_file: Path) -> None:

@@ -118,6 +118,30 @@ def test_faults_rows_record_attempts(tmp_path: Path) -> None:
         assert result.finished_at
 
 
+def test_faults_log_one_line_per_retry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, profile = _fleet(tmp_path, 60)
+    state = FakeState(faults=ALL_FAULTS)
+    log_file = tmp_path / "run.log"
+    with running_server(state) as server:
+        _cli_env(monkeypatch, server, DEMO_TOKEN)
+        arguments = ["run", str(source), "-m", str(profile), "--log-file", str(log_file)]
+        assert cli.main([*arguments, "--state-dir", str(tmp_path / "state")]) == 0
+    capsys.readouterr()
+    lines = [line.split(" ", 2)[2] for line in log_file.read_text(encoding="utf-8").splitlines()]
+    retries = [line for line in lines if line.startswith("INFO importer.retry_log: Row ")]
+    summaries = [line for line in lines if line.startswith("WARNING importer.retry_log: ")]
+    requests = len(state.requests)
+
+    assert [line for line in lines if " stamina" in line] == []
+    assert len(retries) == requests - 60
+    assert len(summaries) == 1
+    assert summaries[0].startswith(
+        f"WARNING importer.retry_log: {requests - 60} retries for 60 rows ({requests} requests): "
+    )
+
+
 def _cli_env(monkeypatch: pytest.MonkeyPatch, server: RunningServer, token: str) -> None:
     monkeypatch.setenv("OPSCOM_BASE_URL", server.base_url)
     monkeypatch.setenv("OPSCOM_CLIENT_CODE", DEMO_CLIENT_CODE)

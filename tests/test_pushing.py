@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterator
@@ -512,3 +513,83 @@ def test_stop_logs_nothing_in_flight(caplog: pytest.LogCaptureFixture) -> None:
         "OPSCOM_CLIENT_CODE or client_code in --config)). The rows not yet sent were marked "
         "'not attempted'."
     ]
+
+
+def _by_plate(answers: dict[str, list[httpx.Response]]) -> Handler:
+    """Answer each plate's requests in turn; its last answer repeats."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        queue = answers[json.loads(request.content)["plate"]]
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    return handler
+
+
+def _retry_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
+    return [
+        (record.levelname, record.getMessage())
+        for record in caplog.records
+        if record.name == "importer.retry_log"
+    ]
+
+
+def test_retry_logged_per_row(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    ok = _json(200, {"success": True})
+    handler = _by_plate(
+        {"P0": [httpx.Response(503), ok], "P1": [httpx.Response(502, text="<html>"), ok]}
+    )
+    _run(handler, rows=2, options=PushOptions(concurrency=1))
+    assert _retry_lines(caplog) == [
+        (
+            "INFO",
+            "item 0, plate P0: attempt 1 failed (HTTP 503 with an empty body.); retrying in 0.0 s",
+        ),
+        (
+            "INFO",
+            "item 1, plate P1: attempt 1 failed (HTTP 502, not a JSON answer: <html>); "
+            "retrying in 0.0 s",
+        ),
+        ("WARNING", "2 retries for 2 rows (4 requests): 1 after http-503, 1 after http-502"),
+    ]
+
+
+def test_retries_counted_per_reason(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    ok = _json(200, {"success": True})
+    handler = _by_plate(
+        {
+            "P0": [httpx.Response(502), httpx.Response(502), ok],
+            "P1": [httpx.Response(429, headers={"Retry-After": "1"}), ok],
+            "P2": [httpx.Response(502), ok],
+        }
+    )
+    _run(handler, rows=3)
+    assert _retry_lines(caplog) == [
+        ("WARNING", "4 retries for 3 rows (7 requests): 3 after http-502, 1 after http-429")
+    ]
+
+
+def test_no_retry_no_summary(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    _run(_sequence(_json(200, {"success": True})), rows=3)
+    assert _retry_lines(caplog) == []
+
+
+def test_retry_names_row(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+
+    async def go() -> None:
+        handler = _sequence(httpx.TransportError("reset"), _json(200, {"success": True}))
+        async with OpsComClient(TARGET, transport=httpx.MockTransport(handler)) as client:
+            pusher: Pusher[int] = Pusher(
+                client, PushOptions(), describe_key=lambda key: f"Row {key + 2}"
+            )
+            await pusher.run(_plates(1))
+
+    asyncio.run(go())
+    assert _retry_lines(caplog)[0] == (
+        "INFO",
+        "Row 2, plate P0: attempt 1 failed (connection failed (TransportError: reset)); "
+        "retrying in 0.0 s",
+    )
