@@ -212,3 +212,15 @@ def test_set_constant_error_names_option(folder: Path, capsys: pytest.CaptureFix
         "  Row 2, --set prov: 'ZZ' is not a Canadian province, US state or Mexican state; use "
         "a postal abbreviation such as ON."
     )
+
+
+def test_scientific_plate_one_warning(folder: Path) -> None:
+    (folder / "sci.csv").write_text(
+        "Licence Plate,Province,Plate Type\n1.5E+3,ON,Passenger\n", encoding="utf-8"
+    )
+    cli.main(["validate", "sci.csv"])
+    assert _column(folder / "sci.results.xlsx", "Warnings") == [
+        "Row 2, column 'Licence Plate': '1.5E+3' looks changed by Excel, which shows long "
+        "numbers in scientific notation and drops their last digits; check the plate against "
+        "the vehicle, and format the column as Text before saving the file."
+    ]

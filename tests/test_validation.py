@@ -40,6 +40,7 @@ EXAMPLE_CELLS: dict[str, dict[str, str]] = {
     "vin-normalized": {"vin": "1hgcm82633a004352"},
     "value-left-out": {"colour": "\u200b"},
     "plate-excel-damaged": {"plate": "1.23457E+11"},
+    "value-excel-damaged": {"makeID": "1.23457E+13"},
     "name-too-long": {"make": "Mitsubishi Fuso Truck and Bus Corporation of North America"},
     "vin-unusual-length": {"vin": "5YJ3E1EA7J"},
     "vin-invalid-characters": {"vin": "1HGCM82633A0O4352"},

@@ -219,6 +219,28 @@ def test_excel_scientific_plate_warning() -> None:
     ]
 
 
+def test_excel_scientific_id_warning() -> None:
+    assert messages(verdict(makeID="1.23457E+13").warnings) == [
+        "Row 14, column 'Make ID': '1.23457E+13' looks changed by Excel, which shows long "
+        "numbers in scientific notation and drops their last digits; type the full value in "
+        "the file, and format the column as Text before saving the file."
+    ]
+
+
+def test_excel_scientific_name_warning() -> None:
+    assert codes(verdict(colour="1E+5").warnings) == ["value-excel-damaged"]
+
+
+def test_excel_scientific_year_error_only() -> None:
+    result = verdict(year="2.02E+3")
+    assert codes(result.errors) == ["invalid-year"]
+    assert codes(result.warnings) == []
+
+
+def test_dashed_name_not_excel_damaged() -> None:
+    assert verdict(make="Mercedes-Benz").warnings == []
+
+
 def test_excel_scientific_plate_still_valid() -> None:
     assert verdict(plate="1.23457E+11").status is Status.VALID
 

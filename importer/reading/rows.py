@@ -6,14 +6,11 @@ string and searched once, and single cells are inspected only when that string h
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from importer.records import SourceRow
 
-#: Excel's text for a number too wide for its column in "General" format, e.g. "1.23457E+11".
-SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?E[+-]\d{1,3}")
 SEPARATOR = "\x1f"
 #: Values quoted in one warning at most.
 MAX_LISTED = 5
@@ -71,8 +68,6 @@ def source_rows(
             warnings.append(_ragged_warning(number, field_count, field_range, width, unread))
         elif unread:
             warnings.append(_unread_warning(number, width, unread))
-        if "E+" in joined or "E-" in joined:
-            warnings.extend(_scientific_warnings(number, cells, headers))
         yield SourceRow(number=number, cells=_fit(cells, width), warnings=tuple(warnings))
 
 
@@ -130,16 +125,6 @@ def _listed(values: list[str]) -> str:
     if len(values) > MAX_LISTED:
         return f"{shown} and {len(values) - MAX_LISTED} more"
     return shown
-
-
-def _scientific_warnings(number: int, cells: Sequence[str], headers: Sequence[str]) -> list[str]:
-    return [
-        f"Row {number}, column {_column_name(index, headers)}: '{text.strip()}' is a number "
-        "in scientific notation, so its other digits are lost; type the full value in the "
-        "source file."
-        for index, text in enumerate(cells[: len(headers)])
-        if SCIENTIFIC.fullmatch(text.strip())
-    ]
 
 
 def _column_name(index: int, headers: Sequence[str]) -> str:

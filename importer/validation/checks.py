@@ -22,6 +22,9 @@ REQUIRED_GROUPS: tuple[tuple[tuple[str, ...], str, str], ...] = (
 
 ID_FIELDS = frozenset({"plateTypeID", "provID", "makeID", "typeID", "colourID"})
 OPTIONAL_NAMES = ("make", "type", "colour")
+#: Fields checked for Excel's scientific notation by ``check_excel_numbers``. The plate has
+#: its own Excel check, a damaged year or province is invalid, and a VIN gets VIN warnings.
+EXCEL_NUMBER_FIELDS = ("plateType", "make", "type", "colour", *sorted(ID_FIELDS))
 
 MAX_PLATE_LENGTH = 50
 MAX_NAME_LENGTH = 50
@@ -153,6 +156,22 @@ def excel_damage(plate: str) -> str | None:
     return None
 
 
+def check_excel_numbers(verdict: Verdict, places: Places) -> None:
+    """Warn about an ID or a name that Excel turned into a number in scientific notation."""
+    payload = verdict.payload
+    for name in EXCEL_NUMBER_FIELDS:
+        value = payload.get(name)
+        if value is None or ("+" not in value and "-" not in value):
+            continue
+        if EXCEL_SCIENTIFIC.fullmatch(value):
+            text = (
+                f"'{shown(value)}' looks changed by Excel, which shows long numbers in "
+                "scientific notation and drops their last digits; type the full value in the "
+                "file, and format the column as Text before saving the file."
+            )
+            verdict.warnings.append(places[name].issue("value-excel-damaged", value, text))
+
+
 def check_vin(verdict: Verdict, places: Places) -> None:
     """Warn about a VIN of unusual length, with characters no VIN has, or a wrong check digit."""
     vin = verdict.payload.get("vin")
@@ -192,4 +211,11 @@ def vin_problem(vin: str) -> tuple[str, str] | None:
 
 
 #: The checks in the order they run, which is the order of their findings on the row.
-CHECKS: tuple[Check, ...] = (check_required, check_emptied, check_lengths, check_plate, check_vin)
+CHECKS: tuple[Check, ...] = (
+    check_required,
+    check_emptied,
+    check_lengths,
+    check_plate,
+    check_excel_numbers,
+    check_vin,
+)

@@ -69,6 +69,11 @@ CODES: dict[str, Code] = {
         "the plate looks changed by Excel: scientific notation or a trailing .0; "
         "it is sent as written",
     ),
+    "value-excel-damaged": Code(
+        _W,
+        "an ID or a name looks changed by Excel: a number in scientific notation; "
+        "it is sent as written",
+    ),
     "name-too-long": Code(
         _W, "make, type or colour has more than 50 characters; the server keeps the first 50"
     ),
