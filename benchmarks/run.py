@@ -52,11 +52,11 @@ class Progress:
 def generate_files(context: Context) -> None:
     """Write every file the plan needs that is not in the data folder yet."""
     plan = context.plan
-    wanted = [(plan.read_rows, "csv", False), (plan.read_rows, "xlsx", False)]
-    wanted += [(plan.memory_rows, "csv", False), (plan.push_memory_rows, "csv", False)]
-    wanted += [(plan.push_rows, "csv", True), (plan.profile_push_rows, "csv", True)]
-    wanted += [(plan.profile_read_rows, "xlsx", False)]
-    for rows, file_format, clean in dict.fromkeys(wanted):
+    needed = [(plan.read_rows, "csv", False), (plan.read_rows, "xlsx", False)]
+    needed += [(plan.memory_rows, "csv", False), (plan.push_memory_rows, "csv", False)]
+    needed += [(plan.push_rows, "csv", True), (plan.profile_push_rows, "csv", True)]
+    needed += [(plan.profile_read_rows, "xlsx", False)]
+    for rows, file_format, clean in dict.fromkeys(needed):
         context.log(f"generate {rows:,}-row {file_format}{' (no faulty rows)' if clean else ''}")
         fleet_file(context.data, rows, file_format, clean=clean)
     payloads_file(context.data, plan.push_rows)

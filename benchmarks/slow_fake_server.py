@@ -4,7 +4,7 @@
 
 The benchmark runner uses this only when ``opscom-import fake-server`` has no
 ``--latency-ms`` option of its own. The delay applies to push requests only, so the
-``/_fake/...`` inspection endpoints answer at once. It listens on 127.0.0.1 only.
+``/_fake/...`` inspection endpoints respond at once. It listens on 127.0.0.1 only.
 """
 
 from __future__ import annotations
