@@ -146,3 +146,12 @@ def test_exactly_full_sheet_stays_xlsx(tmp_path: Path) -> None:
         path = writer.finish(summary())
     sheet = openpyxl.load_workbook(path)["Results"]
     assert sheet.max_row == 4
+
+
+def test_overflow_keeps_escaped_text(tmp_path: Path) -> None:
+    texts = ["\rCR", "_x0041_", "a\tb"]
+    with ResultsWriter(tmp_path / "r.xlsx", HEADERS, max_sheet_rows=3, width_sample=1) as writer:
+        for number, text in enumerate(texts, start=2):
+            writer.write(RowResult(SourceRow(number, (text, "ON")), {}, Status.PUSHED))
+        path = writer.finish(summary())
+    assert [row[1] for row in csv_rows(path)[1:]] == ["'\rCR", "_x0041_", "a\tb"]

@@ -16,7 +16,7 @@ Text cells, for spreadsheet programs that ignore column formats.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -154,9 +154,13 @@ class WorkbookWriter:
         """Yield the rows written so far as plain values, then discard the workbook.
 
         Used when the results turn out too long for one sheet and move to CSV: the workbook
-        is saved under its temporary name and read back.
+        is saved under its temporary name and read back. openpyxl streams the rows, but it
+        leaves the ``_xHHHH_`` escapes that XlsxWriter writes for control characters (and
+        for text that looks like one) as they are, so each text is decoded as Excel does.
         """
-        from openpyxl import load_workbook  # noqa: PLC0415 - only the move to CSV reads back
+        # Imported here: only the move to CSV reads a workbook back.
+        from openpyxl import load_workbook  # noqa: PLC0415
+        from openpyxl.utils.escape import unescape  # noqa: PLC0415
 
         self._save(None)
         width = len(header_row(self.headers))
@@ -166,7 +170,7 @@ class WorkbookWriter:
                 workbook = load_workbook(handle, read_only=True)
                 for values in workbook[RESULTS_SHEET].iter_rows(min_row=2, values_only=True):
                     padded = [*values, *([None] * (width - len(values)))]
-                    yield [_plain(value) for value in padded[:width]]
+                    yield [_plain(value, unescape) for value in padded[:width]]
                 workbook.close()
         finally:
             self.discard()
@@ -285,7 +289,9 @@ def _given(cell_format: Format | None) -> tuple[Format, ...]:
     return () if cell_format is None else (cell_format,)
 
 
-def _plain(value: object) -> Value:
-    if value is None or isinstance(value, str | int | float):
+def _plain(value: object, unescape: Callable[[str], str]) -> Value:
+    if isinstance(value, str):
+        return unescape(value)
+    if value is None or isinstance(value, int | float):
         return value
     return str(value)
