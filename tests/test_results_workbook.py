@@ -11,7 +11,7 @@ import pytest
 import python_calamine
 import xlsxwriter
 from openpyxl.worksheet.worksheet import Worksheet
-from xlsxwriter.exceptions import FileCreateError
+from xlsxwriter.exceptions import FileCreateError, FileSizeError
 
 from importer import __version__
 from importer.errors import UsageError
@@ -409,3 +409,17 @@ def test_no_temporary_files_left(
             writer.finish(summary())
         raise KeyboardInterrupt
     assert list(scratch.iterdir()) == []
+
+
+def test_too_large_suggests_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(workbook: object) -> None:
+        raise FileSizeError("Filesize would require ZIP64 extensions.")
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", fail)
+    path = tmp_path / "fleet.results.xlsx"
+    with pytest.raises(UsageError) as caught, ResultsWriter(path, HEADERS) as writer:
+        writer.finish(summary())
+    assert str(caught.value) == (
+        f"{path}: the results are too large for a workbook; "
+        "pass --results-format csv to write them as CSV."
+    )

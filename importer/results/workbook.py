@@ -196,9 +196,10 @@ class WorkbookWriter:
         try:
             self._workbook.close()
         except FileSizeError as exc:
+            # zipfile needs ZIP64 for a part over 2 GiB, which XlsxWriter leaves off.
             raise UsageError(
-                f"{self.path}: the results workbook would be over 4 GB ({exc}); "
-                "pass --results-format csv to write the results as CSV."
+                f"{self.path}: the results are too large for a workbook; "
+                "pass --results-format csv to write them as CSV."
             ) from exc
         except FileCreateError as exc:
             raise UsageError(
@@ -241,8 +242,8 @@ class WorkbookWriter:
                 sheet.write_blank(row, column, None, cell_format)
             return
         if is_rich_string_markup(text):
-            # XlsxWriter copies such a string into the XML unescaped, as rich text markup;
-            # written as plain rich text fragments, the value stays exactly as read.
+            # XlsxWriter copies such a string into the XML unescaped, as rich text markup.
+            # Written as plain rich text fragments, the value stays exactly as read.
             fragments = rich_string_fragments(text)
             sheet.write_rich_string(row, column, *fragments, *_given(cell_format))
             return
