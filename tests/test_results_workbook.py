@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -11,7 +12,7 @@ import pytest
 import python_calamine
 import xlsxwriter
 from openpyxl.worksheet.worksheet import Worksheet
-from xlsxwriter.exceptions import FileCreateError, FileSizeError
+from xlsxwriter.exceptions import FileCreateError
 
 from importer import __version__
 from importer.errors import UsageError
@@ -411,15 +412,9 @@ def test_no_temporary_files_left(
     assert list(scratch.iterdir()) == []
 
 
-def test_too_large_suggests_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(workbook: object) -> None:
-        raise FileSizeError("Filesize would require ZIP64 extensions.")
-
-    monkeypatch.setattr(xlsxwriter.Workbook, "close", fail)
+def test_small_workbook_without_zip64(tmp_path: Path) -> None:
     path = tmp_path / "fleet.results.xlsx"
-    with pytest.raises(UsageError) as caught, ResultsWriter(path, HEADERS) as writer:
-        writer.finish(summary())
-    assert str(caught.value) == (
-        f"{path}: the results are too large for a workbook; "
-        "pass --results-format csv to write them as CSV."
-    )
+    write_results(path, HEADERS, [result(2)], summary())
+    with zipfile.ZipFile(path) as archive:
+        extras = [info.extra for info in archive.infolist()]
+    assert extras == [b""] * len(extras)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.exceptions import FileCreateError, FileSizeError
+from xlsxwriter.exceptions import FileCreateError
 
 from importer.errors import UsageError
 from importer.records import FINISHED_STATUSES, RowResult, RunSummary
@@ -56,11 +56,13 @@ MAX_WIDTH = 60
 #: The Summary's value column is wider, because it contains commands and the mapping.
 MAX_SUMMARY_WIDTH = 100
 
-#: XlsxWriter's options: stream rows to disk, and never turn a string into a formula, a
-#: number or a hyperlink. Only its generic ``write`` converts strings, and this module calls
-#: ``write_string``, so the last three are a safeguard.
+#: XlsxWriter's options: stream rows to disk, allow a sheet over 2 GiB (zipfile then adds
+#: ZIP64 records, which it leaves out of smaller files), and never turn a string into a
+#: formula, a number or a hyperlink. Only its generic ``write`` converts strings, and this
+#: module calls ``write_string``, so the last three are a safeguard.
 WORKBOOK_OPTIONS = {
     "constant_memory": True,
+    "use_zip64": True,
     "strings_to_formulas": False,
     "strings_to_numbers": False,
     "strings_to_urls": False,
@@ -195,12 +197,6 @@ class WorkbookWriter:
             self._write_summary(summary)
         try:
             self._workbook.close()
-        except FileSizeError as exc:
-            # zipfile needs ZIP64 for a part over 2 GiB, which XlsxWriter leaves off.
-            raise UsageError(
-                f"{self.path}: the results are too large for a workbook; "
-                "pass --results-format csv to write them as CSV."
-            ) from exc
         except FileCreateError as exc:
             raise UsageError(
                 f"{self.path}: cannot write the results workbook ({exc}); free some space "
