@@ -35,7 +35,7 @@ from importer.results import (
     results_format_for,
     retry_options,
 )
-from importer.signals import stopping_on_signals
+from importer.signals import holding_signals, stopping_on_signals
 from importer.validation import RowValidator, Verdict
 
 logger = logging.getLogger(__name__)
@@ -156,17 +156,19 @@ def run_import(
     results_format = results_format_for(options.results_path, options.results_format)
     results_path = options.results_path or default_results_path(options.input_path, results_format)
     outcome = RunOutcome(results_path, new_summary(options, prepared, target), ExitCode.OK)
+    if not options.dry_run:
+        outcome.results = list(prepared.results)
     with (
         ResultsWriter(
             results_path, prepared.table.headers, results_format=results_format
         ) as writer,
         run_journal(options, target) as journal,
+        holding_signals(enabled=not options.dry_run) as held,
     ):
         if options.dry_run:
             rows: Iterator[RowResult] = prepared.results
         else:
             assert target is not None
-            outcome.results = list(prepared.results)
             writer.expect_rows(len(outcome.results))
             journal.skip_unchanged(outcome.results)
             if on_start is not None:
@@ -179,6 +181,7 @@ def run_import(
         finish_summary(outcome, prepared.table, counts, clock)
         journal.finish(outcome.summary)
         outcome.results_path = writer.finish(outcome.summary)
+    outcome.stopped_by = outcome.stopped_by or held.stop()
     outcome.exit_code = exit_code_for(counts, outcome.stopped_by)
     return outcome
 

@@ -39,6 +39,7 @@ from importer.runner import (
     push_results,
     write_rows,
 )
+from importer.signals import holding_signals
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ def retry_import(
     with (
         ResultsWriter(results_path, book.headers, results_format=results_format) as writer,
         run_journal(options, target, retry=True) as journal,
+        holding_signals() as held,
     ):
         writer.expect_rows(len(outcome.results))
         journal.note_keys(outcome.results)
@@ -170,6 +172,7 @@ def retry_import(
         summary.notes.extend(_retry_notes(book))
         journal.finish(summary)
         outcome.results_path = writer.finish(summary)
+    outcome.stopped_by = outcome.stopped_by or held.stop()
     outcome.exit_code = exit_code_for(counts, outcome.stopped_by)
     return outcome
 
