@@ -154,7 +154,9 @@ def run_import(
     clock = RunClock()
     prepared = prepare(options)
     results_format = results_format_for(options.results_path, options.results_format)
-    results_path = options.results_path or default_results_path(options.input_path, results_format)
+    results_path = options.results_path or default_results_path(
+        options.input_path, results_format, dry_run=options.dry_run
+    )
     outcome = RunOutcome(results_path, new_summary(options, prepared, target), ExitCode.OK)
     if not options.dry_run:
         outcome.results = list(prepared.results)

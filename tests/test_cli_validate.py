@@ -40,7 +40,7 @@ Warnings:
 Invalid rows:
   Row 3, column 'State': 'Ontari' is not a Canadian province, US state or Mexican state; \
 use a postal abbreviation such as ON.
-Results: fleet.results.xlsx
+Results: fleet.validation.xlsx
 1 invalid row would not be sent; correct the file and run validate again.
 """
 
@@ -80,13 +80,35 @@ def test_validate_exit_code_invalid(folder: Path) -> None:
 
 def test_validate_statuses_in_workbook(folder: Path) -> None:
     _validate(folder, FLEET)
-    statuses = _column(folder / "fleet.results.xlsx", "Status")
+    statuses = _column(folder / "fleet.validation.xlsx", "Status")
     assert statuses == ["valid", "invalid", "duplicate", "valid"]
+
+
+def test_validate_keeps_run_results(folder: Path) -> None:
+    (folder / "fleet.results.xlsx").write_bytes(b"outcomes of a run")
+    _validate(folder, FLEET)
+    assert (folder / "fleet.results.xlsx").read_bytes() == b"outcomes of a run"
+
+
+def test_validate_results_option_chooses(folder: Path) -> None:
+    (folder / "fleet.csv").write_text(FLEET, encoding="utf-8")
+    cli.main(["validate", "fleet.csv", "--mapping", "fleet.yaml", "--results", "mine.xlsx"])
+    assert _column(folder / "mine.xlsx", "Status") == ["valid", "invalid", "duplicate", "valid"]
+
+
+def test_dry_run_writes_validation_file(folder: Path) -> None:
+    (folder / "fleet.csv").write_text(FLEET, encoding="utf-8")
+    cli.main(["run", "fleet.csv", "--mapping", "fleet.yaml", "--dry-run"])
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "fleet.csv",
+        "fleet.validation.xlsx",
+        "fleet.yaml",
+    ]
 
 
 def test_validate_errors_in_workbook(folder: Path) -> None:
     _validate(folder, FLEET)
-    errors = _column(folder / "fleet.results.xlsx", "Errors")
+    errors = _column(folder / "fleet.validation.xlsx", "Errors")
     assert errors[2] == (
         "Row 4, column 'Plate': same plate, province and plate type as row 2 "
         "('ABC123', 'ON', 'Passenger'); only row 2 is sent. Delete one of the two rows, "
@@ -96,7 +118,7 @@ def test_validate_errors_in_workbook(folder: Path) -> None:
 
 def test_validate_warnings_in_workbook(folder: Path) -> None:
     _validate(folder, FLEET)
-    warnings = _column(folder / "fleet.results.xlsx", "Warnings")
+    warnings = _column(folder / "fleet.validation.xlsx", "Warnings")
     assert warnings[0] == (
         "Row 2, column 'Plate': 'abc-123' is sent as 'ABC123' (upper case, without spaces or "
         "dashes).\nRow 2, column 'State': 'Ontario' is sent as 'ON'."
@@ -114,7 +136,7 @@ def test_validate_all_valid(folder: Path, capsys: pytest.CaptureFixture[str]) ->
     assert code == 0
     assert capsys.readouterr().out == (
         "Checked 2 rows of fleet.csv: 2 valid.\n"
-        "Results: fleet.results.xlsx\n"
+        "Results: fleet.validation.xlsx\n"
         "No invalid rows; nothing was sent.\n"
     )
 
@@ -219,7 +241,7 @@ def test_scientific_plate_one_warning(folder: Path) -> None:
         "Licence Plate,Province,Plate Type\n1.5E+3,ON,Passenger\n", encoding="utf-8"
     )
     cli.main(["validate", "sci.csv"])
-    assert _column(folder / "sci.results.xlsx", "Warnings") == [
+    assert _column(folder / "sci.validation.xlsx", "Warnings") == [
         "Row 2, column 'Licence Plate': '1.5E+3' looks changed by Excel, which shows long "
         "numbers in scientific notation and drops their last digits; check the plate against "
         "the vehicle, and format the column as Text before saving the file."

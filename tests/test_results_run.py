@@ -61,7 +61,7 @@ def test_dry_run_over_row_limit_csv(fleet: RunOptions, monkeypatch: pytest.Monke
     monkeypatch.setattr(writer, "EXCEL_MAX_ROWS", 3)
     options = RunOptions(fleet.input_path, fleet.profile_path, dry_run=True)
     outcome = run_import(options, None)
-    assert outcome.results_path == fleet.input_path.with_name("fleet.results.csv")
+    assert outcome.results_path == fleet.input_path.with_name("fleet.validation.csv")
     assert outcome.summary.notes[-1] == (
         "The input has more than 2 rows, more than the 2 data rows an Excel sheet can hold, "
         f"so the results are written as CSV to {outcome.results_path}."

@@ -65,6 +65,11 @@ def test_default_results_path() -> None:
     assert default_results_path(Path("/d/fleet.xlsx"), "csv") == Path("/d/fleet.results.csv")
 
 
+def test_default_results_path_dry_run() -> None:
+    path = default_results_path(Path("/d/fleet.csv"), "csv", dry_run=True)
+    assert path == Path("/d/fleet.validation.csv")
+
+
 def test_expected_rows_over_limit_csv(tmp_path: Path) -> None:
     with ResultsWriter(tmp_path / "r.xlsx", HEADERS, max_sheet_rows=3) as writer:
         writer.expect_rows(3)

@@ -58,7 +58,8 @@ def add_input_options(parser: argparse.ArgumentParser, *, single_file: bool = Tr
         "--results",
         type=Path,
         metavar="PATH",
-        help="results workbook to write (default: <file stem>.results.xlsx beside the file)",
+        help="results workbook to write (default: <file stem>.results.xlsx beside the file, "
+        "or <file stem>.validation.xlsx for validate and --dry-run)",
     )
     add_results_format_option(parser)
 

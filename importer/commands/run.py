@@ -40,7 +40,10 @@ def add_parser(subparsers: Any) -> None:
     add_push_options(parser)
     add_journal_options(parser)
     parser.add_argument(
-        "--dry-run", action="store_true", help="read, map and validate only; send nothing"
+        "--dry-run",
+        action="store_true",
+        help="read, map and validate only, and send nothing; the verdicts go to "
+        "<file stem>.validation.xlsx unless --results says otherwise",
     )
     parser.set_defaults(handler=main)
 

@@ -18,8 +18,9 @@ def add_parser(subparsers: Any) -> None:
         "validate",
         help="check a fleet file and write a results workbook, sending nothing",
         description=(
-            "Read, map and validate every row, write the results workbook with statuses "
-            "valid, invalid and duplicate, and print the counts per status and per code. "
+            "Read, map and validate every row, write the statuses valid, invalid and "
+            "duplicate to <file stem>.validation.xlsx (or --results PATH), and print the "
+            "counts per status and per code. "
             "No token or server is needed."
         ),
         epilog=EXAMPLE,

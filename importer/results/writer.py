@@ -48,9 +48,16 @@ def results_format_for(path: Path | None, requested: str | None) -> ResultsForma
     return "csv" if requested == "csv" else "xlsx"
 
 
-def default_results_path(input_path: Path, results_format: ResultsFormat = "xlsx") -> Path:
-    """Return ``<input stem>.results.xlsx`` (or ``.csv``) beside the input."""
-    return input_path.with_name(f"{input_path.stem}.results.{results_format}")
+def default_results_path(
+    input_path: Path, results_format: ResultsFormat = "xlsx", *, dry_run: bool = False
+) -> Path:
+    """Return ``<input stem>.results.xlsx`` (or ``.csv``) beside the input.
+
+    A dry run gets ``<input stem>.validation.xlsx``, so that checking a file never replaces
+    the outcomes that a run recorded.
+    """
+    kind = "validation" if dry_run else "results"
+    return input_path.with_name(f"{input_path.stem}.{kind}.{results_format}")
 
 
 class ResultsWriter:
