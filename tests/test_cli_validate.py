@@ -96,6 +96,23 @@ def test_validate_results_option_chooses(folder: Path) -> None:
     assert _column(folder / "mine.xlsx", "Status") == ["valid", "invalid", "duplicate", "valid"]
 
 
+def test_validate_results_txt_rejected(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = _validate(folder, FLEET, "--results", "out.txt")
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "error: --results out.txt: a results file must end in .xlsx or .csv; rename it, or "
+        "pass --results-format xlsx or csv to write that format under this name.\n"
+    )
+    assert not (folder / "out.txt").exists()
+
+
+def test_validate_results_txt_with_format(folder: Path) -> None:
+    _validate(folder, FLEET, "--results", "out.txt", "--results-format", "csv")
+    with (folder / "out.txt").open(encoding="utf-8-sig") as handle:
+        header = handle.readline()
+    assert header.startswith("Row,Unit,Plate,State,Year,Status,")
+
+
 def test_dry_run_writes_validation_file(folder: Path) -> None:
     (folder / "fleet.csv").write_text(FLEET, encoding="utf-8")
     cli.main(["run", "fleet.csv", "--mapping", "fleet.yaml", "--dry-run"])

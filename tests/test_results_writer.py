@@ -45,6 +45,7 @@ def expected_rows(count: int) -> list[list[str]]:
         (Path("out.CSV"), None, "csv"),
         (Path("out.xlsx"), None, "xlsx"),
         (Path("out.txt"), "csv", "csv"),
+        (Path("out.txt"), "xlsx", "xlsx"),
         (Path("out.csv"), "csv", "csv"),
     ],
 )
@@ -57,6 +58,16 @@ def test_results_format_conflict() -> None:
         results_format_for(Path("out.xlsx"), "csv")
     assert str(caught.value) == (
         "--results out.xlsx ends in .xlsx but --results-format is csv; make them agree."
+    )
+
+
+@pytest.mark.parametrize("name", ["out.txt", "out", "out.xls"])
+def test_results_suffix_unknown(name: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        results_format_for(Path(name), None)
+    assert str(caught.value) == (
+        f"--results {name}: a results file must end in .xlsx or .csv; rename it, or "
+        "pass --results-format xlsx or csv to write that format under this name."
     )
 
 

@@ -33,10 +33,15 @@ def results_format_for(path: Path | None, requested: str | None) -> ResultsForma
     """Return the format to write: the one requested, else the one ``path`` ends with.
 
     Raise ``UsageError`` when ``path`` ends in ``.csv`` or ``.xlsx`` and that differs from
-    the format requested.
+    the format requested, or when ``path`` ends otherwise and no format is requested.
     """
     suffix = path.suffix.lower().lstrip(".") if path is not None else ""
     if requested is None:
+        if path is not None and suffix not in RESULTS_FORMATS:
+            raise UsageError(
+                f"--results {path}: a results file must end in .xlsx or .csv; rename it, or "
+                "pass --results-format xlsx or csv to write that format under this name."
+            )
         return "csv" if suffix == "csv" else "xlsx"
     if requested not in RESULTS_FORMATS:
         raise UsageError(f"results format '{requested}' is not known; use xlsx or csv.")
