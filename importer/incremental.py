@@ -4,9 +4,10 @@ Before a push run sends anything, ``JournalSession.skip_unchanged`` looks up eac
 vehicle key. A vehicle last sent to the same target with the same payload, with the
 outcome ``pushed`` or ``exists``, becomes ``unchanged`` and is not sent unless the run is
 ``--full``.
-Each outcome is committed to the journal as it arrives, so a run killed halfway resumes where
-it stopped: on the next run the rows already answered are unchanged, and only the rows that
-were in flight are sent again (OPS-COM answers those 9012, which counts as success).
+Each outcome is written to the journal's outcome log as it arrives and committed with its
+batch (see ``journal``), so a run killed halfway resumes where it stopped: on the next run the
+rows already answered are unchanged, and only the rows that were in flight are sent again
+(OPS-COM answers those 9012, which counts as success).
 
 The Push API does not update vehicles. A vehicle whose payload changed since it was sent and
 that OPS-COM answers 9012 keeps its old details there, so the row stays ``exists`` with a
@@ -151,7 +152,7 @@ class JournalSession(NoJournal):
         return record_then_forward
 
     def record(self, result: RowResult) -> None:
-        """Commit the outcome of one sent row; warn first if OPS-COM kept older details."""
+        """Record the outcome of one sent row; warn first if OPS-COM kept older details."""
         key = self._keys.get(result.source.number)
         if key is None or result.status not in RECORDED_STATUSES:
             return

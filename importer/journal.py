@@ -15,10 +15,18 @@ There is one database per target (base URL + client code) in the state directory
     go missing or come back, rather than every vehicle listed, keeps a nightly run of an
     unchanged file from rewriting the whole table.
 
-The database runs in WAL mode with ``synchronous=NORMAL`` and every outcome is committed as it
-arrives: a killed process loses nothing that was committed, and a power failure may lose the
-last few commits but never corrupts the database. Payloads are the vehicle fields only; the
-API token is added by the client when it sends a request, so it is never stored or hashed here.
+The database runs in WAL mode with ``synchronous=NORMAL``. Outcomes are committed in batches:
+once ``BATCH_ROWS`` (200) wait, when an outcome arrives ``BATCH_SECONDS`` (0.5 s) or more after
+the first of its batch, before any other read or write of the journal, and when it closes.
+Until then each outcome is in memory and in the outcome log (``outcome_log``), which receives
+it, in one ``write`` call, before the row's outcome is reported. So a process killed with
+``kill -9`` loses no outcome it received: only the rows in flight, sent but not yet answered,
+are sent again by the next run, which commits the log's outcomes when it opens the journal. A
+power failure or an operating system crash may lose what the operating system had not yet
+written to disk, from the log and from the database's last commits (nothing is flushed to disk
+with ``fsync``), but never corrupts the database; those rows are sent again and OPS-COM answers
+"already exists". Payloads are the vehicle fields only; the API token is added by the client
+when it sends a request, so it is never stored or hashed here.
 """
 
 from __future__ import annotations
@@ -29,12 +37,14 @@ import logging
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from importer.config import Target
 from importer.errors import UsageError
+from importer.outcome_log import OutcomeLog, OutcomeValues
 from importer.records import Payload
 
 logger = logging.getLogger(__name__)
@@ -42,6 +52,10 @@ logger = logging.getLogger(__name__)
 SCHEMA_VERSION = 3
 APP_FOLDER = "opscom-import"
 TOKEN_FIELD = "apiToken"  # noqa: S105 - the name of the JSON field, not a token
+#: Outcomes are committed together once this many wait, or when one arrives this many seconds
+#: after the first of its batch.
+BATCH_ROWS = 200
+BATCH_SECONDS = 0.5
 
 #: Outcomes that mean OPS-COM has the vehicle.
 IN_OPSCOM = frozenset({"pushed", "exists"})
@@ -253,7 +267,24 @@ def payload_json(payload: Payload) -> str:
 
 def payload_hash(payload: Payload) -> str:
     """Return a hash of the vehicle fields of ``payload``; a token field is never part of it."""
-    return hashlib.blake2b(payload_json(payload).encode(), digest_size=16).hexdigest()
+    return json_hash(payload_json(payload))
+
+
+def json_hash(body: str) -> str:
+    """Return the hash of a payload serialised by ``payload_json``."""
+    return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
+
+
+def outcome_log_path(path: Path) -> Path:
+    """Return the outcome log's path beside the journal database ``path``."""
+    return path.with_name(f"{path.name}-outcomes")
+
+
+def upsert_values(outcome: OutcomeValues) -> tuple[object, ...]:
+    """Return the parameters of ``RECORD_OUTCOME`` for one outcome of the outcome log."""
+    *fields, detail, error_code = outcome
+    stored = outcome[4] if outcome[5] == "pushed" else None
+    return (*fields, stored, detail, error_code)
 
 
 def file_sha256(path: Path) -> str:
@@ -271,6 +302,12 @@ class Journal:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
         self.path = path
+        self.batch_rows = BATCH_ROWS
+        self.batch_seconds = BATCH_SECONDS
+        self._log = OutcomeLog(outcome_log_path(path))
+        self._pending: list[OutcomeValues] = []
+        self._pending_keys: set[VehicleKey] = set()
+        self._batch_started = 0.0
 
     @classmethod
     def open(cls, state_dir: Path, target: Target) -> Journal:
@@ -297,6 +334,12 @@ class Journal:
                 "journal; the next run then sends every row again and OPS-COM answers "
                 "'already exists' for the vehicles it has."
             ) from exc
+        except OSError as exc:
+            connection.close()
+            raise UsageError(
+                f"cannot read the outcome log {journal._log.path} ({exc}); pass --state-dir "
+                "with a writable folder or set OPSCOM_STATE_DIR."
+            ) from exc
         return journal
 
     def _set_up(self) -> None:
@@ -315,12 +358,28 @@ class Journal:
             self._db.executescript(
                 f"BEGIN IMMEDIATE; {steps} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
             )
+        self._commit_log()
+
+    def _commit_log(self) -> None:
+        """Commit the outcomes left in the log by a process killed before it committed them."""
+        left = self._log.read()
+        if left:
+            self._commit(left)
+            logger.info("%s: committed %d outcomes of an unfinished run", self.path, len(left))
+        self._log.clear()
 
     def _transaction(self) -> _Transaction:
+        """Commit the pending outcomes, then start a transaction for another write."""
+        self.commit_outcomes()
         return _Transaction(self._db)
 
     def close(self) -> None:
-        self._db.close()
+        """Commit the pending outcomes, close the database and remove the emptied outcome log."""
+        try:
+            self.commit_outcomes()
+        finally:
+            self._log.close(remove=not self._pending)
+            self._db.close()
 
     # Runs.
 
@@ -374,6 +433,7 @@ class Journal:
 
     def sent_states(self) -> dict[VehicleKey, SentState]:
         """Return the last sent hash and outcome of every vehicle that was ever sent."""
+        self.commit_outcomes()
         rows = self._db.execute(
             "SELECT plate, prov, plate_type, payload_hash, outcome, coalesce(sent_at, ''),"
             " coalesce(detail, ''), error_code, missing_since FROM vehicles"
@@ -410,13 +470,34 @@ class Journal:
         detail: str = "",
         error_code: int | None = None,
     ) -> None:
-        """Store the payload just sent for ``key`` and its outcome, and commit at once."""
+        """Store the payload just sent for ``key`` and its outcome.
+
+        The outcome goes to the outcome log at once, and to the database with its batch.
+        """
         body = payload_json(payload)
-        stored = body if outcome == "pushed" else None
-        digest = payload_hash(payload)
-        values = (*key, digest, body, outcome, sent_at, run_id, stored, detail, error_code)
-        with self._transaction():
-            self._db.execute(RECORD_OUTCOME, values)
+        values = (*key, json_hash(body), body, outcome, sent_at, run_id, detail, error_code)
+        self._log.append(values)
+        now = time.monotonic()
+        if not self._pending:
+            self._batch_started = now
+        self._pending.append(values)
+        self._pending_keys.add(key)
+        full = len(self._pending) >= self.batch_rows
+        if full or now - self._batch_started >= self.batch_seconds:
+            self.commit_outcomes()
+
+    def commit_outcomes(self) -> None:
+        """Commit the outcomes recorded since the last batch, then empty the outcome log."""
+        if not self._pending:
+            return
+        self._commit(self._pending)
+        self._pending = []
+        self._pending_keys.clear()
+        self._log.clear()
+
+    def _commit(self, outcomes: list[OutcomeValues]) -> None:
+        with _Transaction(self._db):
+            self._db.executemany(RECORD_OUTCOME, map(upsert_values, outcomes))
 
     def reference(self, key: VehicleKey) -> Reference | None:
         """Return the payload OPS-COM stores for ``key`` according to the journal, or ``None``.
@@ -425,6 +506,8 @@ class Journal:
         was ``exists``. In the second case OPS-COM kept an older version that this journal
         never saw, so the last payload sent is the best reference there is.
         """
+        if key in self._pending_keys:
+            self.commit_outcomes()
         row = self._db.execute(
             "SELECT stored_payload, stored_at, payload, sent_at, outcome FROM vehicles"
             " WHERE plate = ? AND prov = ? AND plate_type = ?",
@@ -444,6 +527,7 @@ class Journal:
 
         The list is ordered by the run since which each vehicle is missing, latest first.
         """
+        self.commit_outcomes()
         count = self._db.execute(
             "SELECT count(*) FROM vehicles WHERE outcome IN ('pushed', 'exists')"
             " AND missing_since IS NOT NULL"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import pytest
 from importer.config import Secret, Target
 from importer.errors import UsageError
 from importer.journal import (
+    BATCH_ROWS,
     Journal,
     MissingVehicle,
     PastRun,
@@ -21,6 +25,7 @@ from importer.journal import (
     default_state_dir,
     file_sha256,
     journal_path,
+    outcome_log_path,
     payload_hash,
     payload_json,
     state_dir_options,
@@ -251,13 +256,110 @@ def test_unfinished_runs_closed(journal: Journal) -> None:
     assert journal.close_unfinished_runs(current) == []
 
 
-def test_outcome_committed_at_once(journal: Journal) -> None:
+def committed_outcomes(journal: Journal) -> list[tuple[str, str]]:
+    """Read the vehicles table through a second connection, as another process would."""
+    reader = sqlite3.connect(journal.path)
+    rows = reader.execute("SELECT plate, outcome FROM vehicles ORDER BY plate").fetchall()
+    reader.close()
+    return rows
+
+
+def record_plates(journal: Journal, run_id: int, count: int) -> None:
+    for number in range(count):
+        plate = f"P{number:03d}"
+        journal.record_outcome(
+            run_id, (plate, "ON", "PASSENGER"), {**CAR, "plate": plate}, "pushed", "t1"
+        )
+
+
+def test_outcome_waits_for_batch(journal: Journal) -> None:
+    run_id = journal.start_run(record())
+    record_plates(journal, run_id, BATCH_ROWS - 1)
+    assert committed_outcomes(journal) == []
+
+
+def test_outcome_batch_committed(journal: Journal) -> None:
+    run_id = journal.start_run(record())
+    record_plates(journal, run_id, BATCH_ROWS)
+    assert len(committed_outcomes(journal)) == BATCH_ROWS
+
+
+def test_outcome_committed_after_batch_seconds(journal: Journal) -> None:
+    journal.batch_seconds = 0.0
     run_id = journal.start_run(record())
     journal.record_outcome(run_id, ("ABC123", "ON", "PASSENGER"), CAR, "pushed", "t1")
-    reader = sqlite3.connect(journal.path)
-    row = reader.execute("SELECT outcome, payload_hash FROM vehicles").fetchone()
-    reader.close()
-    assert row == ("pushed", payload_hash(CAR))
+    assert committed_outcomes(journal) == [("ABC123", "pushed")]
+
+
+def test_outcome_committed_on_close(tmp_path: Path) -> None:
+    journal = Journal.open(tmp_path, TARGET)
+    journal.record_outcome(
+        journal.start_run(record()), ("ABC123", "ON", "PASSENGER"), CAR, "pushed", "t1"
+    )
+    journal.close()
+    assert committed_outcomes(journal) == [("ABC123", "pushed")]
+
+
+def test_outcome_log_removed_on_close(tmp_path: Path) -> None:
+    journal = Journal.open(tmp_path, TARGET)
+    journal.record_outcome(
+        journal.start_run(record()), ("ABC123", "ON", "PASSENGER"), CAR, "pushed", "t1"
+    )
+    journal.close()
+    assert not outcome_log_path(journal.path).exists()
+
+
+def test_outcome_logged_before_commit(journal: Journal) -> None:
+    run_id = journal.start_run(record())
+    journal.record_outcome(run_id, ("ABC123", "ON", "PASSENGER"), CAR, "pushed", "t1")
+    lines = outcome_log_path(journal.path).read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)[:6] for line in lines] == [
+        ["ABC123", "ON", "PASSENGER", payload_hash(CAR), payload_json(CAR), "pushed"]
+    ]
+
+
+def test_outcome_log_emptied_by_commit(journal: Journal) -> None:
+    record_plates(journal, journal.start_run(record()), BATCH_ROWS)
+    assert outcome_log_path(journal.path).read_bytes() == b""
+
+
+KILLED_RUN = """\
+import os, signal, sys
+from pathlib import Path
+from importer.config import Secret, Target
+from importer.journal import Journal, RunRecord
+journal = Journal.open(Path(sys.argv[1]), Target(sys.argv[2], sys.argv[3], Secret("t")))
+run_id = journal.start_run(RunRecord(1, "t0", "run", "f.csv", "ab", "", {}))
+car = {"plate": "KILL1", "prov": "ON", "plateType": "Passenger"}
+journal.record_outcome(run_id, ("KILL1", "ON", "PASSENGER"), car, "pushed", "t1")
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_outcome_kept_after_kill(tmp_path: Path) -> None:
+    arguments = [str(tmp_path), TARGET.base_url, TARGET.client_code]
+    killed = subprocess.run([sys.executable, "-c", KILLED_RUN, *arguments], check=False)
+    journal = Journal.open(tmp_path, TARGET)
+    states = journal.sent_states()
+    journal.close()
+    assert killed.returncode == -signal.SIGKILL
+    assert states[("KILL1", "ON", "PASSENGER")].outcome == "pushed"
+
+
+def test_outcome_log_cut_line_skipped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    line = json.dumps(["KEPT1", "ON", "PASSENGER", "h", "{}", "pushed", "t1", 1, "", None])
+    outcome_log_path(journal_path(tmp_path, TARGET)).write_text(f'{line}\n["CUT1", "ON', "utf-8")
+    journal = Journal.open(tmp_path, TARGET)
+    states = journal.sent_states()
+    journal.close()
+    assert list(states) == [("KEPT1", "ON", "PASSENGER")]
+    assert "skipped 1 unreadable line," in caplog.text
+
+
+def test_reference_sees_uncommitted_outcome(journal: Journal) -> None:
+    key = ("ABC123", "ON", "PASSENGER")
+    journal.record_outcome(journal.start_run(record()), key, CAR, "pushed", "t1")
+    assert journal.reference(key) == Reference(CAR, "t1")
 
 
 def test_sent_states_lists_sent_vehicles(journal: Journal) -> None:
@@ -390,10 +492,20 @@ def test_token_never_written(tmp_path: Path) -> None:
     assert TARGET.token.reveal().encode() not in stored
 
 
+def test_token_never_in_outcome_log(journal: Journal) -> None:
+    payload = {**CAR, "apiToken": TARGET.token.reveal()}
+    journal.record_outcome(
+        journal.start_run(record()), ("ABC123", "ON", "PASSENGER"), payload, "pushed", "t1"
+    )
+    logged = outcome_log_path(journal.path).read_bytes()
+    assert TARGET.token.reveal().encode() not in logged
+
+
 def test_payload_stored_without_token(journal: Journal) -> None:
     run_id = journal.start_run(record())
     payload = {**CAR, "apiToken": "abc"}
     journal.record_outcome(run_id, ("ABC123", "ON", "PASSENGER"), payload, "pushed", "t1")
+    journal.commit_outcomes()
     connection = sqlite3.connect(journal.path)
     stored = connection.execute("SELECT payload FROM vehicles").fetchone()[0]
     connection.close()
