@@ -10,8 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
+import logging
+import urllib.request
 from dataclasses import dataclass, replace
 from enum import Enum
+from http.cookiejar import Cookie, CookieJar
 
 import httpx
 
@@ -39,6 +42,8 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 THROTTLE_STATUSES = frozenset({429, 503})
 BODY_EXCERPT = 200
 REDACTED = "********"
+
+_httpx_logger = logging.getLogger("httpx")
 
 
 class AnswerKind(Enum):
@@ -210,10 +215,34 @@ def _seconds_until(http_date: str, now: dt.datetime | None) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+def redact_answer(answer: Answer, secret: Secret) -> Answer:
+    """Return ``answer`` with every echo of the secret removed from its message and warnings."""
+    token = secret.reveal()
+    if not token:
+        return answer
+    if token not in answer.message and not any(token in warning for warning in answer.warnings):
+        return answer
+    return replace(
+        answer,
+        message=redact(answer.message, secret),
+        warnings=tuple(redact(warning, secret) for warning in answer.warnings),
+    )
+
+
 def redact(text: str, secret: Secret) -> str:
     """Return ``text`` with every occurrence of the secret replaced, for messages and logs."""
     token = secret.reveal()
     return text.replace(token, REDACTED) if token and token in text else text
+
+
+class NoCookies(CookieJar):
+    """A cookie jar that keeps nothing: the Push API authenticates each request by its body."""
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        """Drop the cookie."""
+
+    def extract_cookies(self, response: object, request: urllib.request.Request) -> None:
+        """Keep no cookie from the response."""
 
 
 class OpsComClient:
@@ -222,6 +251,14 @@ class OpsComClient:
     With ``transport`` None, httpx builds its own transport with a pool of ``pool_size`` and
     reads proxies from the environment. Pass ``make_transport("aiohttp", n)`` for the faster
     transport, or an ``httpx.MockTransport`` in tests.
+
+    Every push goes to the same URL with the same headers and timeouts, so these parts of the
+    request are built once. A transport passed in receives each request directly, as
+    ``AsyncClient.send`` would pass it. This skips the client's per-request handling of
+    cookies, authentication, redirects and event hooks, none of which this client uses: it
+    keeps no cookies and follows no redirects. With httpx 0.29 that handling cost about 50 µs
+    of CPU per request in a benchmark. httpx's own transport is still reached through
+    ``AsyncClient.send``, which picks the proxy for the URL.
     """
 
     def __init__(
@@ -234,7 +271,6 @@ class OpsComClient:
     ) -> None:
         self.target = target
         self.timeouts = timeouts or Timeouts()
-        self._url = httpx.URL(target.push_url)
         self._http = httpx.AsyncClient(
             transport=transport,
             limits=pool_limits(pool_size),
@@ -242,9 +278,16 @@ class OpsComClient:
                 self.timeouts.read, connect=self.timeouts.connect, pool=self.timeouts.total
             ),
             headers={"Accept": "application/json", "Content-Type": "application/json"},
+            cookies=NoCookies(),
             follow_redirects=False,
             trust_env=True,
         )
+        # What ``AsyncClient.build_request`` adds to each request: the client's headers (with
+        # httpx's defaults, such as User-Agent) and its timeouts.
+        self._url = httpx.URL(target.push_url)
+        self._headers = self._http.headers
+        self._extensions = {"timeout": self._http.timeout.as_dict()}
+        self._transport = transport
 
     async def __aenter__(self) -> OpsComClient:
         await self._http.__aenter__()
@@ -260,17 +303,39 @@ class OpsComClient:
         token in the server's answer is removed from the message.
         """
         body = json.dumps({**payload, "apiToken": self.target.token.reveal()}).encode()
+        request = httpx.Request(
+            "POST", self._url, headers=self._headers, content=body, extensions=self._extensions
+        )
         try:
-            response = await self._http.post(self._url, content=body)
+            response = await self._send(request)
         except httpx.DecodingError as exc:
             return Answer(AnswerKind.FAILED, None, f"the answer could not be decoded ({exc}).")
         answer = read_answer(response.status_code, response.content, response.headers)
-        token = self.target.token
-        return replace(
-            answer,
-            message=redact(answer.message, token),
-            warnings=tuple(redact(warning, token) for warning in answer.warnings),
-        )
+        return redact_answer(answer, self.target.token)
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send through the transport passed in, else through the client, and read the body."""
+        if self._transport is None:
+            return await self._http.send(request)
+        if self._http.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        response = await self._transport.handle_async_request(request)
+        try:
+            await response.aread()
+        except BaseException:
+            await response.aclose()
+            raise
+        if _httpx_logger.isEnabledFor(logging.INFO):
+            # AsyncClient.send logs this line for every request, and -vv shows it.
+            _httpx_logger.info(
+                'HTTP Request: %s %s "%s %d %s"',
+                request.method,
+                request.url,
+                response.http_version,
+                response.status_code,
+                response.reason_phrase,
+            )
+        return response
 
     def __repr__(self) -> str:
         return f"OpsComClient({self.target.label})"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ssl
-from typing import Literal
+from typing import Literal, NamedTuple, TypeVar
 
 import aiohttp
 import httpx
@@ -22,14 +22,28 @@ from aiohttp.helpers import get_env_proxy_for_url
 from yarl import URL
 
 TransportName = Literal["aiohttp", "httpx"]
+Key = TypeVar("Key")
+Value = TypeVar("Value")
+
+#: Conversions kept per cache before it is emptied. Requests differ in Content-Length, so the
+#: headers cache keeps one entry per body length.
+CACHE_SIZE = 256
 ProxySetting = tuple[URL | None, aiohttp.BasicAuth | None]
+
+
+class Destination(NamedTuple):
+    """A request URL as aiohttp takes it, with the proxy for its origin, if any."""
+
+    url: URL
+    proxy: URL | None
+    proxy_auth: aiohttp.BasicAuth | None
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """An httpx transport that sends through one aiohttp session with a fixed-size pool.
 
-    With ``trust_env``, the proxy for each origin comes from the environment (``HTTPS_PROXY``,
-    ``NO_PROXY``...) through aiohttp's own lookup, done once per origin: aiohttp's session-wide
+    With ``trust_env``, the proxy for each URL comes from the environment (``HTTPS_PROXY``,
+    ``NO_PROXY``...) through aiohttp's own lookup, done once per URL: aiohttp's session-wide
     ``trust_env`` repeats it, and a netrc lookup, in a thread for every request. The TLS
     context comes from ``httpx.create_ssl_context``, which verifies certificates and reads
     ``SSL_CERT_FILE`` and ``SSL_CERT_DIR``, as httpx does itself.
@@ -40,10 +54,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self.trust_env = trust_env
         self._ssl_context: ssl.SSLContext = httpx.create_ssl_context(trust_env=trust_env)
         self._session: aiohttp.ClientSession | None = None
-        self._proxies: dict[
-            tuple[str, str, int | None], tuple[URL | None, aiohttp.BasicAuth | None]
-        ]
-        self._proxies = {}
+        # A client sends the same URL, headers and timeouts with nearly every request (the
+        # headers differ by Content-Length), so each is converted to aiohttp's form once.
+        self._targets: dict[str, Destination] = {}
+        self._headers: dict[tuple[tuple[bytes, bytes], ...], list[tuple[str, str]]] = {}
+        self._timeouts: dict[tuple[object, ...], aiohttp.ClientTimeout] = {}
 
     def _open_session(self) -> aiohttp.ClientSession:
         # The session must be created inside the running event loop, so it is opened lazily.
@@ -54,37 +69,51 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         )
         return aiohttp.ClientSession(connector=connector, auto_decompress=False)
 
-    def _proxy_for(self, url: httpx.URL) -> ProxySetting:
-        """Return the proxy and its credentials for ``url``'s origin, or ``(None, None)``."""
-        origin = (url.scheme, url.host, url.port)
-        if origin not in self._proxies:
-            found: ProxySetting = (None, None)
+    def _destination(self, url: httpx.URL) -> Destination:
+        """Return ``url`` as aiohttp takes it, with the proxy and its credentials for it."""
+        text = str(url)
+        found = self._targets.get(text)
+        if found is None:
+            proxy: ProxySetting = (None, None)
             if self.trust_env:
                 with contextlib.suppress(LookupError):  # no proxy set, or NO_PROXY matched
-                    found = get_env_proxy_for_url(URL(str(url)))
-            self._proxies[origin] = found
-        return self._proxies[origin]
+                    proxy = get_env_proxy_for_url(URL(text))
+            found = remember(self._targets, text, Destination(URL(text), *proxy))
+        return found
+
+    def _aiohttp_headers(self, headers: httpx.Headers) -> list[tuple[str, str]]:
+        raw = tuple(headers.raw)
+        found = self._headers.get(raw)
+        if found is None:
+            found = remember(self._headers, raw, headers.multi_items())
+        return found
+
+    def _aiohttp_timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
+        timeout = request.extensions.get("timeout", {})
+        key = (timeout.get("connect"), timeout.get("read"))
+        found = self._timeouts.get(key)
+        if found is None:
+            connect, read = key
+            timeout = aiohttp.ClientTimeout(
+                total=None, connect=connect, sock_connect=connect, sock_read=read
+            )
+            found = remember(self._timeouts, key, timeout)
+        return found
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._session is None:
             self._session = self._open_session()
-        timeout = request.extensions.get("timeout", {})
-        proxy, proxy_auth = self._proxy_for(request.url)
+        destination = self._destination(request.url)
         try:
             async with self._session.request(
                 request.method,
-                str(request.url),
-                headers=request.headers.multi_items(),
+                destination.url,
+                headers=self._aiohttp_headers(request.headers),
                 data=request.content or None,
                 allow_redirects=False,
-                proxy=proxy,
-                proxy_auth=proxy_auth,
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=timeout.get("connect"),
-                    sock_connect=timeout.get("connect"),
-                    sock_read=timeout.get("read"),
-                ),
+                proxy=destination.proxy,
+                proxy_auth=destination.proxy_auth,
+                timeout=self._aiohttp_timeout(request),
             ) as answer:
                 body = await answer.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -104,6 +133,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def remember(cache: dict[Key, Value], key: Key, value: Value) -> Value:
+    """Store ``value`` under ``key`` and return it; a full cache is emptied first."""
+    if len(cache) >= CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def translate_error(exc: BaseException, request: httpx.Request) -> httpx.TransportError:

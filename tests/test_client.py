@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 
 import httpx
 import pytest
+from aiohttp import web
 
 from importer.client import (
     Answer,
@@ -16,6 +18,7 @@ from importer.client import (
     parse_retry_after,
     read_answer,
     redact,
+    redact_answer,
 )
 from importer.config import Secret, Target
 
@@ -275,3 +278,89 @@ def test_push_undecodable_body_failed() -> None:
 def test_client_repr_hides_token() -> None:
     client = OpsComClient(TARGET, transport=httpx.MockTransport(lambda r: httpx.Response(200)))
     assert repr(client) == "OpsComClient(https://opscom.example.test (client code OC_TEST))"
+
+
+def test_push_sends_client_defaults() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"success": True})
+
+    _push(httpx.MockTransport(handler), {"plate": "AB1"})
+    assert seen[0].headers["User-Agent"] == f"python-httpx/{httpx.__version__}"
+    assert seen[0].headers["Host"] == "opscom.example.test"
+    assert seen[0].extensions["timeout"] == {
+        "connect": 10.0,
+        "read": 30.0,
+        "write": 30.0,
+        "pool": 60.0,
+    }
+
+
+def test_push_keeps_no_cookies() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={}, headers={"Set-Cookie": "session=abc; Path=/"})
+
+    async def send_twice() -> None:
+        async with OpsComClient(TARGET, transport=httpx.MockTransport(handler)) as client:
+            await client.push({"plate": "AB1"})
+            await client.push({"plate": "AB2"})
+
+    asyncio.run(send_twice())
+    assert "Cookie" not in seen[1].headers
+
+
+def test_push_logs_request_line(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="httpx")
+    _push(httpx.MockTransport(lambda request: httpx.Response(201, json={})), {"plate": "AB1"})
+    assert caplog.messages == [
+        "HTTP Request: POST https://opscom.example.test/api/OC_TEST/v1/vehicles/push "
+        '"HTTP/1.1 201 Created"'
+    ]
+
+
+def test_push_after_close_rejected() -> None:
+    async def send_after_close() -> None:
+        transport = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
+        async with OpsComClient(TARGET, transport=transport) as client:
+            pass
+        await client.push({"plate": "AB1"})
+
+    with pytest.raises(RuntimeError, match="the client has been closed"):
+        asyncio.run(send_after_close())
+
+
+def test_push_httpx_transport_keeps_no_cookies() -> None:
+    cookies: list[str | None] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        cookies.append(request.headers.get("Cookie"))
+        response = web.json_response({"success": True})
+        response.set_cookie("session", "abc")
+        return response
+
+    async def send_twice() -> None:
+        app = web.Application()
+        app.router.add_post("/api/OC_TEST/v1/vehicles/push", handler)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        target = Target(f"http://127.0.0.1:{runner.addresses[0][1]}", "OC_TEST", TARGET.token)
+        try:
+            async with OpsComClient(target, transport=None) as client:
+                await client.push({"plate": "AB1"})
+                await client.push({"plate": "AB2"})
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(send_twice())
+    assert cookies == [None, None]
+
+
+def test_redact_answer_without_echo_unchanged() -> None:
+    answer = Answer(AnswerKind.PUSHED, 200, warnings=("colour was truncated",))
+    assert redact_answer(answer, TARGET.token) is answer

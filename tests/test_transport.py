@@ -10,7 +10,7 @@ import httpx
 import pytest
 from aiohttp import web
 
-from importer.transport import AiohttpTransport, make_transport, pool_limits
+from importer.transport import CACHE_SIZE, AiohttpTransport, make_transport, pool_limits, remember
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -45,6 +45,43 @@ def test_transport_reads_answer() -> None:
     assert response.status_code == 201
     assert response.json() == {"echo": '{"plate": "A"}'}
     assert response.headers["X-Test"] == "1"
+
+
+def test_transport_sends_each_body_whole() -> None:
+    bodies: list[bytes] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        bodies.append(await request.read())
+        return web.json_response({})
+
+    async def send() -> None:
+        app = web.Application()
+        app.router.add_post("/push", handler)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}/push"
+        try:
+            async with httpx.AsyncClient(transport=AiohttpTransport(pool_limits(1))) as client:
+                for body in (b'{"plate": "A"}', b'{"plate": "LONGER1"}', b'{"plate": "A"}'):
+                    await client.post(url, content=body)
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(send())
+    assert bodies == [b'{"plate": "A"}', b'{"plate": "LONGER1"}', b'{"plate": "A"}']
+
+
+def test_remember_returns_value() -> None:
+    cache: dict[int, str] = {}
+    assert remember(cache, 1, "one") == "one"
+    assert cache == {1: "one"}
+
+
+def test_remember_empties_full_cache() -> None:
+    cache = {number: str(number) for number in range(CACHE_SIZE)}
+    remember(cache, -1, "new")
+    assert cache == {-1: "new"}
 
 
 def test_transport_decodes_gzip() -> None:
