@@ -4,8 +4,10 @@ A fixed pool of workers pulls payloads from one iterator, so memory stays flat h
 rows there are. Each request first takes a slot from the shared ``AdaptiveLimit`` and a start
 time from the ``RateLimit``. Each row is retried with stamina (exponential backoff with
 jitter, honouring ``Retry-After``) on connection errors, timeouts and 408, 429, 500, 502, 503
-and 504 answers only, within ``max_attempts`` and ``row_timeout``. Each scheduled retry is
-logged under its row, and the retries per reason are counted (``retry_log``).
+and 504 answers only, within ``max_attempts`` and ``row_timeout``. stamina takes over from
+the first attempt's failure, so a row that succeeds at once never sets up its retry context.
+Each scheduled retry is logged under its row, and the retries per reason are counted
+(``retry_log``).
 
 The run stops early, sending nothing more, when an answer says the client code or token is
 wrong, when most of the first rows fail the same way (``guard``), or on a signal
@@ -19,6 +21,7 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -137,8 +140,27 @@ class RequestTimedOut(httpx.TimeoutException):
     """One request got no complete answer within the whole-request timeout."""
 
 
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+class SecondClock:
+    """The local time in ISO 8601 to the second, formatted once per second.
+
+    Every outcome records when it finished, and formatting a local time costs more CPU than
+    reading the clock.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._second = -1
+        self._text = ""
+
+    def __call__(self) -> str:
+        second = int(self._clock())
+        if second != self._second:
+            when = dt.datetime.fromtimestamp(second, dt.UTC).astimezone()
+            self._second, self._text = second, when.isoformat(timespec="seconds")
+        return self._text
+
+
+now_iso = SecondClock()
 
 
 async def skip_when_testing(seconds: float) -> None:
@@ -261,12 +283,9 @@ class Pusher(Generic[Key]):
         """
         row = RowAttempts(started=asyncio.get_running_loop().time())
         deadline = asyncio.timeout(self.options.row_timeout)
-        label = f"{name}, plate {payload.get('plate', '')}"
-        watching = self.retries.watching(label, lambda: (row.reason or "unknown", row.last_error))
         try:
             async with deadline:
-                with watching:
-                    answer = await self._send_with_retries(payload, row)
+                answer = await self._send_with_retries(payload, row, name)
         except asyncio.CancelledError:
             if not self._stopping:
                 raise
@@ -283,16 +302,44 @@ class Pusher(Generic[Key]):
             return self._gave_up(row, f"{limit}; last: {row.last_error or 'no answer yet'}")
         return self._settle(answer, row)
 
-    async def _send_with_retries(self, payload: Payload, row: RowAttempts) -> Answer:
+    async def _send_with_retries(self, payload: Payload, row: RowAttempts, name: str) -> Answer:
+        """Make the first attempt, and hand a failure worth retrying to stamina.
+
+        Most rows succeed at once, and setting up stamina's retry context for every row cost
+        about 170 µs of CPU per row in a benchmark (stamina 26.1), so it is set up only after
+        a first attempt failed.
+        """
+        try:
+            return await self._attempt(payload, row)
+        except (RetryableAnswer, httpx.TransportError) as failure:
+            first_failure = failure
+        label = f"{name}, plate {payload.get('plate', '')}"
+        with self.retries.watching(label, lambda: (row.reason or "unknown", row.last_error)):
+            return await self._retry(payload, row, first_failure)
+
+    async def _retry(self, payload: Payload, row: RowAttempts, failure: Exception) -> Answer:
+        """Retry with stamina after the first attempt failed with ``failure``.
+
+        stamina's first attempt raises ``failure`` again without sending anything, so stamina
+        decides on it, counts it and waits after it exactly as if it had made that attempt.
+        Its timeout is what remains of the row's, which started with the first attempt.
+        """
+        remaining = row.started + self.options.row_timeout - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            raise failure
+        pending: Exception | None = failure
         answer: Answer | None = None
         async for attempt in stamina.retry_context(
             on=functools.partial(self._retry_wait, row),
             attempts=self.options.max_attempts,
-            timeout=self.options.row_timeout,
+            timeout=remaining,
             wait_initial=WAIT_INITIAL,
             wait_max=WAIT_MAX,
         ):
             with attempt:
+                if pending is not None:
+                    replayed, pending = pending, None
+                    raise replayed
                 answer = await self._attempt(payload, row)
         assert answer is not None  # the loop ends only after an attempt returned
         return answer

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ from importer.pushing import (
     PushOutcome,
     RetryableAnswer,
     RowAttempts,
+    SecondClock,
     stop_note,
 )
 from importer.records import Status
@@ -593,3 +595,48 @@ def test_retry_names_row(caplog: pytest.LogCaptureFixture) -> None:
         "Row 2, plate P0: attempt 1 failed (connection failed (TransportError: reset)); "
         "retrying in 0.0 s",
     )
+
+
+def test_retry_second_failure_numbered_two(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    handler = _sequence(httpx.Response(503), httpx.Response(503), _json(200, {"success": True}))
+    outcome = _run(handler).outcomes[0]
+    assert outcome.attempts == 3
+    assert [message for _, message in _retry_lines(caplog)][:2] == [
+        "item 0, plate P0: attempt 1 failed (HTTP 503 with an empty body.); retrying in 0.0 s",
+        "item 0, plate P0: attempt 2 failed (HTTP 503 with an empty body.); retrying in 0.0 s",
+    ]
+
+
+def test_retry_skipped_past_row_timeout() -> None:
+    def late_failure(request: httpx.Request) -> httpx.Response:
+        # The row's time runs out while the first attempt fails, before the loop can act on it.
+        loop = asyncio.get_running_loop()
+        real_time = loop.time
+        loop.time = lambda: real_time() + 1000  # type: ignore[method-assign]
+        raise httpx.ConnectError("refused")
+
+    outcome = _run(late_failure, options=PushOptions(row_timeout=5)).outcomes[0]
+    assert outcome.attempts == 1
+    assert outcome.message == "gave up after 1 attempt: connection failed (ConnectError: refused)"
+
+
+@pytest.fixture
+def toronto_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "America/Toronto")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_second_clock_local_offset(toronto_time: None) -> None:
+    assert SecondClock(lambda: 1_700_000_000.9)() == "2023-11-14T17:13:20-05:00"
+
+
+def test_second_clock_next_second() -> None:
+    readings = iter([1_700_000_000.2, 1_700_000_000.8, 1_700_000_001.0])
+    clock = SecondClock(lambda: next(readings))
+    texts = [clock(), clock(), clock()]
+    assert texts[0] == texts[1]
+    assert texts[2] != texts[1]
