@@ -81,19 +81,39 @@ def measure_rerun(context: Context, table: Table) -> TargetCheck:
         label += " (first run)" if context.state_dir else ""
         table.rows.append(memory_row(label, source, first, f"{sent:,}"))
         if context.state_dir:
-            measure_reruns(context, command, server, sent=sent, check=check, table=table)
+            # The target is about a nightly rerun as users run it, so the rerun writes the
+            # default results workbook; a CSV rerun beside it shows what the workbook costs.
+            workbook = context.push_command(
+                source, folder / "r.results.xlsx", server, folder / "state"
+            )
+            measure_reruns(
+                context,
+                workbook,
+                server,
+                check=check,
+                table=table,
+                label="the same, rerun unchanged, default results workbook",
+            )
+            measure_reruns(
+                context,
+                command,
+                server,
+                check=None,
+                table=table,
+                label="the same, rerun unchanged, --results x.csv",
+            )
             if check.verdict == "missed":
                 context.log("  profiling the rerun")
                 title = f"`opscom-import run {source.name} --state-dir ...`, rerun unchanged"
                 env = environment_with_token()
-                check.profile = profile_command(command, folder / "rerun.prof", title, env=env)
+                check.profile = profile_command(workbook, folder / "rerun.prof", title, env=env)
         else:
             table.notes.append(f"Rerun pending: {check.verdict.partition(': ')[2]}.")
     table.notes.append(
         f"The push runs use one fake server with {plan.latency_ms:g} ms latency; requests "
-        "sent are counted in the server's request log. These runs write their results as "
-        "CSV to keep the benchmark within its time limit; the read stage shows what the "
-        "default results workbook adds."
+        "sent are counted in the server's request log. The first push writes its results as "
+        "CSV to keep the benchmark within its time limit; the unchanged rerun is measured "
+        "with the default results workbook and again with CSV results."
     )
     return check
 
@@ -103,31 +123,33 @@ def measure_reruns(
     command: list[str],
     server: FakeServerProcess,
     *,
-    sent: int,
-    check: TargetCheck,
+    check: TargetCheck | None,
     table: Table,
+    label: str,
 ) -> None:
-    """Run the unchanged push again, repeatedly, and record the median in ``check``."""
+    """Run the unchanged push again, repeatedly; record the median in ``check`` if given."""
     reruns: list[ProcessFigures] = []
     resent = 0
+    source_name = table.rows[-1][1]
     for number in context.plan.repetitions():
         context.log(f"  rerun unchanged: repetition {number}")
-        rerun, requests = counted_run(command, server, sent + resent)
+        rerun, requests = counted_run(command, server, len(server.requests()))
         reruns.append(rerun)
         resent += requests
     wall = median([rerun.wall_seconds for rerun in reruns])
     table.rows.append(
         [
-            f"the same, rerun unchanged (median of {len(reruns)})",
-            table.rows[-1][1],
+            f"{label} (median of {len(reruns)})",
+            source_name,
             seconds(wall),
             seconds(median([rerun.cpu_seconds for rerun in reruns])),
             megabytes(max(rerun.max_rss_bytes for rerun in reruns)),
             f"{resent:,} in all",
         ]
     )
-    check.measured = f"{resent:,} requests, {seconds(wall)}"
-    check.verdict = "met" if resent == 0 and wall < MAX_RERUN_SECONDS else "missed"
+    if check is not None:
+        check.measured = f"{resent:,} requests, {seconds(wall)}"
+        check.verdict = "met" if resent == 0 and wall < MAX_RERUN_SECONDS else "missed"
 
 
 def counted_run(
