@@ -38,7 +38,6 @@ LIBRARIES = (
     "lxml",
     "aiohttp",
     "httpx",
-    "httpx-aiohttp",
     "stamina",
 )
 
