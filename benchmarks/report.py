@@ -35,7 +35,6 @@ LIBRARIES = (
     "python-calamine",
     "openpyxl",
     "XlsxWriter",
-    "lxml",
     "aiohttp",
     "httpx",
     "stamina",
