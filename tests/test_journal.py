@@ -16,6 +16,7 @@ from importer.config import Secret, Target
 from importer.errors import UsageError
 from importer.journal import (
     BATCH_ROWS,
+    CHECKPOINT_PAGES,
     Journal,
     MissingVehicle,
     PastRun,
@@ -518,3 +519,8 @@ def test_payload_hash_stable() -> None:
         '{"make":"Škoda \\"x\\"","plate":"ÉCOLE1","plateType":"Passenger","prov":"QC"}'
     )
     assert payload_hash({**payload, "year": "2020"}) == "c95df3f648004a8f6bdb8df3f5587a21"
+
+
+def test_checkpoint_interval_set(journal: Journal) -> None:
+    pages = journal._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    assert pages == CHECKPOINT_PAGES
