@@ -282,11 +282,15 @@ class OpsComClient:
             follow_redirects=False,
             trust_env=True,
         )
-        # What ``AsyncClient.build_request`` adds to each request: the client's headers (with
-        # httpx's defaults, such as User-Agent) and its timeouts.
+        # Each request gets what ``AsyncClient.build_request`` gives it: the client's headers
+        # (with httpx's defaults, such as User-Agent) and its timeouts. ``Request(content=...)``
+        # then adds Host and Content-Length, normalising every header again. So the headers
+        # are built here once, in the order httpx builds them, and each request only appends
+        # its Content-Length.
         self._url = httpx.URL(target.push_url)
-        self._headers = self._http.headers
         self._extensions = {"timeout": self._http.timeout.as_dict()}
+        template = httpx.Request("POST", self._url, headers=self._http.headers, content=b"{}")
+        self._headers = [item for item in template.headers.raw if item[0] != b"Content-Length"]
         self._transport = transport
 
     async def __aenter__(self) -> OpsComClient:
@@ -303,9 +307,15 @@ class OpsComClient:
         token in the server's answer is removed from the message.
         """
         body = json.dumps({**payload, "apiToken": self.target.token.reveal()}).encode()
+        headers = httpx.Headers([*self._headers, (b"Content-Length", b"%d" % len(body))])
         request = httpx.Request(
-            "POST", self._url, headers=self._headers, content=body, extensions=self._extensions
+            "POST",
+            self._url,
+            headers=headers,
+            stream=httpx.ByteStream(body),
+            extensions=self._extensions,
         )
+        request.read()
         try:
             response = await self._send(request)
         except httpx.DecodingError as exc:

@@ -298,6 +298,21 @@ def test_push_sends_client_defaults() -> None:
     }
 
 
+def test_push_headers_as_httpx_builds_them() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"success": True})
+
+    _push(httpx.MockTransport(handler), {"plate": "AB1"})
+    client = httpx.AsyncClient(
+        headers={"Accept": "application/json", "Content-Type": "application/json"}
+    )
+    built = client.build_request("POST", TARGET.push_url, content=seen[0].content)
+    assert seen[0].headers.raw == built.headers.raw
+
+
 def test_push_keeps_no_cookies() -> None:
     seen: list[httpx.Request] = []
 
