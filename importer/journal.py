@@ -57,8 +57,9 @@ TOKEN_FIELD = "apiToken"  # noqa: S105 - the name of the JSON field, not a token
 #: larger batches write fewer pages per row.
 BATCH_ROWS = 1000
 BATCH_SECONDS = 1.0
-#: Pages written to the write-ahead log before SQLite copies them into the database, which it
-#: does in the middle of a commit and with two ``fsync`` calls. SQLite's default is 1000.
+#: Pages written to the write-ahead log before a commit also copies them into the database
+#: (SQLite's default is 1000). The copy waits on the disk: with the default, committing 20,000
+#: outcomes took 30 µs of wall time per row instead of 18 µs in a benchmark.
 CHECKPOINT_PAGES = 10_000
 #: Page cache of the connection, in KiB (SQLite's default is 2000).
 CACHE_KIB = 16_000
