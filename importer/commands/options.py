@@ -110,13 +110,13 @@ def add_push_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=8,
         metavar="N",
-        help="most requests in flight; fewer while the server throttles (default: 8)",
+        help="maximum requests in flight; fewer while the server throttles (default: 8)",
     )
     parser.add_argument(
         "--rate",
         type=float,
         metavar="R",
-        help="most requests per second, evenly spaced (default: no limit)",
+        help="maximum requests per second, evenly spaced (default: no limit)",
     )
     parser.add_argument(
         "--transport",
@@ -136,14 +136,14 @@ def add_push_options(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=30.0,
         metavar="SECONDS",
-        help="longest wait for the server's next bytes (default: 30)",
+        help="maximum wait in seconds for the server's next bytes (default: 30)",
     )
     parser.add_argument(
         "--request-timeout",
         type=float,
         default=60.0,
         metavar="SECONDS",
-        help="longest time for one whole request (default: 60)",
+        help="maximum time in seconds for one whole request (default: 60)",
     )
     parser.add_argument(
         "--max-attempts", type=int, default=6, metavar="N", help="attempts per row (default: 6)"
@@ -153,7 +153,7 @@ def add_push_options(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=120.0,
         metavar="SECONDS",
-        help="longest time for one row, retries and waits included (default: 120)",
+        help="maximum time in seconds for one row, retries and waits included (default: 120)",
     )
 
 
