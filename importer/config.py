@@ -1,4 +1,4 @@
-"""Where to push: base URL, client code and API token, from options, environment or TOML.
+"""The push target: base URL, client code and API token, from options, environment or TOML.
 
 Precedence, highest first: command-line options, environment variables
 (``OPSCOM_BASE_URL``, ``OPSCOM_CLIENT_CODE``, ``OPSCOM_API_TOKEN`` or ``OPSCOM_API_TOKEN_FILE``),

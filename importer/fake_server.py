@@ -1,9 +1,10 @@
 """A local stand-in for the OPS-COM Push API, for the demo, the tests and the benchmarks.
 
-It keeps the documented contract: the same path, the token check (9001 missing, 9002 wrong),
-the required fields (9006 plate, 9010 plate type, 9011 province), 9021 for plates over 50
-characters, a truncation warning for optional names over 50 characters (stored truncated),
-and 9012 when the same vehicle (plate + province + plate type) arrives again. What it stored
+It keeps the documented contract. It serves the same path and checks the token (9001
+missing, 9002 wrong) and the required fields (9006 plate, 9010 plate type, 9011 province).
+It rejects plates over 50 characters with 9021, stores optional names over 50 characters
+truncated with a warning, and answers 9012 when the same vehicle (plate + province + plate
+type) arrives again. What it stored
 is listed at ``GET /_fake/vehicles`` and every request it received at ``GET /_fake/requests``
 (time, client code, payload without the token, fault and answer given).
 
@@ -39,7 +40,7 @@ MAX_LENGTH = 50
 
 @dataclass
 class FakeState:
-    """What the fake server accepts and what it has stored."""
+    """The token and client code the fake server accepts, and the vehicles it has stored."""
 
     token: str = DEMO_TOKEN
     client_code: str = DEMO_CLIENT_CODE
